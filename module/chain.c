@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bwtree delta chains: searching one, routing through an inner node, and
+ * folding a chain into sorted arrays.
+ *
+ * Every function here only reads records, inside the caller's RCU read
+ * section, and never allocates.
+ */
+#include <linux/kernel.h>
+#include <linux/bug.h>
+#include <linux/string.h>
+#include "internal.h"
+
+/* Index of the last key <= @key in a base node, or -1. */
+static int bwt_base_floor(const struct bwt_rec *b, s64 key)
+{
+	int lo = 0, hi = b->count;
+
+	/* Invariant: keys[0..lo) <= key < keys[hi..count) */
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (b->keys[mid] <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - 1;
+}
+
+/**
+ * bwt_leaf_find() - look a key up in a leaf's chain
+ * @rec: the leaf's newest record (or the record under its REMOVE delta);
+ *	the leaf holds @key
+ * @key: the key
+ * @val: where to put its value
+ *
+ * The newest INSERT or DELETE delta for @key decides; without one, the
+ * base node does.
+ *
+ * Context: RCU read-side critical section.
+ * Return: true if @key is present.
+ */
+bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val)
+{
+	int i;
+
+	for (;;) {
+		switch (rec->kind) {
+		case BWTREE_INSERT:
+			if (rec->kv.key == key) {
+				*val = rec->kv.val;
+				return true;
+			}
+			break;
+		case BWTREE_DELETE:
+			if (rec->kv.key == key)
+				return false;
+			break;
+		case BWTREE_MERGE:
+			if (key >= rec->merge.sep) {
+				rec = rec->merge.removed;
+				continue;
+			}
+			break;
+		case BWTREE_LEAF:
+			i = bwt_base_floor(rec, key);
+			if (i >= 0 && rec->keys[i] == key) {
+				*val = bwt_vals(rec)[i];
+				return true;
+			}
+			return false;
+		case BWTREE_SPLIT:
+		case BWTREE_REMOVE:
+			break;
+		default:
+			WARN_ON_ONCE(1);
+			return false;
+		}
+		rec = rec->next;
+	}
+}
+
+/**
+ * bwt_route() - find the child of an inner node that leads to a key
+ * @rec: the inner node's newest record (or the record under its REMOVE
+ *	delta); the node holds @key
+ * @key: the key
+ * @rt: the entry found: its key range and child
+ *
+ * The newest INDEX or INDEX_DEL delta whose range holds @key decides;
+ * without one, the base node's entry does.  The range's high end may lie
+ * beyond a separator added by a newer delta; the child then reaches the
+ * key through right-sibling links, which is all routing needs.
+ *
+ * Context: RCU read-side critical section.
+ */
+void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt)
+{
+	int i;
+
+	for (;;) {
+		switch (rec->kind) {
+		case BWTREE_INDEX:
+		case BWTREE_INDEX_DEL:
+			if (key >= rec->idx.lo &&
+			    (rec->idx.hinf || key < rec->idx.hi)) {
+				rt->lo = rec->idx.lo;
+				rt->hi = rec->idx.hi;
+				rt->hinf = rec->idx.hinf;
+				rt->child = rec->idx.child;
+				return;
+			}
+			break;
+		case BWTREE_MERGE:
+			if (key >= rec->merge.sep) {
+				rec = rec->merge.removed;
+				continue;
+			}
+			break;
+		case BWTREE_INNER:
+			i = bwt_base_floor(rec, key);
+			if (WARN_ON_ONCE(i < 0))
+				i = 0;
+			rt->lo = rec->keys[i];
+			rt->child = bwt_vals(rec)[i];
+			if (i + 1 < rec->count) {
+				rt->hi = rec->keys[i + 1];
+				rt->hinf = false;
+			} else {
+				rt->hi = rec->high;
+				rt->hinf = rec->hinf;
+			}
+			return;
+		case BWTREE_SPLIT:
+		case BWTREE_REMOVE:
+			break;
+		default:
+			WARN_ON_ONCE(1);
+			rt->child = BWT_NIL;
+			return;
+		}
+		rec = rec->next;
+	}
+}
+
+/*
+ * Folding a chain: first gather the deltas that matter (the newest for each
+ * key, within the range the chain still owns at that point) and the base
+ * nodes with their ranges, then merge them in key order.
+ */
+static bool bwt_in(s64 key, s64 lo, s64 hi, bool hinf)
+{
+	return key >= lo && (hinf || key < hi);
+}
+
+static int bwt_gather(const struct bwt_rec *rec, s64 lo, s64 hi, bool hinf,
+		      struct bwt_gather *g)
+{
+	unsigned int i;
+	int ret;
+
+	for (; rec; rec = rec->next) {
+		switch (rec->kind) {
+		case BWTREE_INSERT:
+		case BWTREE_DELETE:
+		case BWTREE_INDEX:
+		case BWTREE_INDEX_DEL:
+			if (!bwt_in(rec->kv.key, lo, hi, hinf))
+				break;
+			for (i = 0; i < g->nd; i++)
+				if (g->delta[i]->kv.key == rec->kv.key)
+					break;
+			if (i < g->nd)
+				break;	/* a newer delta decided this key */
+			if (g->nd == BWT_GATHER_MAX)
+				return -E2BIG;
+			g->delta[g->nd++] = rec;
+			break;
+		case BWTREE_SPLIT:
+			if (hinf || rec->high < hi) {
+				hi = rec->high;
+				hinf = false;
+			}
+			break;
+		case BWTREE_MERGE:
+			ret = bwt_gather(rec->merge.removed,
+					 max(lo, rec->merge.sep), hi, hinf, g);
+			if (ret)
+				return ret;
+			if (hinf || rec->merge.sep < hi) {
+				hi = rec->merge.sep;
+				hinf = false;
+			}
+			break;
+		case BWTREE_REMOVE:
+			break;
+		case BWTREE_LEAF:
+		case BWTREE_INNER:
+			if (g->ns == ARRAY_SIZE(g->span))
+				return -E2BIG;
+			g->span[g->ns++] = (struct bwt_span){ rec, lo, hi, hinf };
+			return 0;
+		default:
+			WARN_ON_ONCE(1);
+			return -EUCLEAN;
+		}
+	}
+	WARN_ON_ONCE(1);	/* every chain ends in a base node */
+	return -EUCLEAN;
+}
+
+static bool bwt_delta_puts(const struct bwt_rec *d)
+{
+	return d->kind == BWTREE_INSERT || d->kind == BWTREE_INDEX;
+}
+
+static int bwt_bag_add(struct bwt_bag *bag, s64 key, u64 val)
+{
+	if (bag->n == bag->cap)
+		return -E2BIG;
+	bag->keys[bag->n] = key;
+	bag->vals[bag->n] = val;
+	bag->n++;
+	return 0;
+}
+
+/* KV and INDEX payloads share their first two fields: key, then value. */
+static_assert(offsetof(struct bwt_rec, kv.key) ==
+	      offsetof(struct bwt_rec, idx.key));
+static_assert(offsetof(struct bwt_rec, kv.val) ==
+	      offsetof(struct bwt_rec, idx.child));
+
+/**
+ * bwt_collect() - the sorted contents of a node
+ * @top: the node's newest record, or the record under its REMOVE delta
+ * @bag: output arrays and their capacity; @bag->n is set
+ * @g: scratch space
+ *
+ * Context: RCU read-side critical section.
+ * Return: 0, or -E2BIG if the node holds more than @bag->cap items.
+ */
+int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
+		struct bwt_gather *g)
+{
+	unsigned int i, j, s;
+	int ret;
+
+	g->nd = 0;
+	g->ns = 0;
+	bag->n = 0;
+	ret = bwt_gather(top, top->low, top->high, top->hinf, g);
+	if (ret)
+		return ret;
+
+	/* Sort deltas by key (insertion sort: a chain is short). */
+	for (i = 1; i < g->nd; i++) {
+		const struct bwt_rec *d = g->delta[i];
+
+		for (j = i; j > 0 && g->delta[j - 1]->kv.key > d->kv.key; j--)
+			g->delta[j] = g->delta[j - 1];
+		g->delta[j] = d;
+	}
+	/* Sort spans by low key; their ranges do not overlap. */
+	for (i = 1; i < g->ns; i++) {
+		struct bwt_span sp = g->span[i];
+
+		for (j = i; j > 0 && g->span[j - 1].lo > sp.lo; j--)
+			g->span[j] = g->span[j - 1];
+		g->span[j] = sp;
+	}
+
+	j = 0;
+	for (s = 0; s < g->ns; s++) {
+		const struct bwt_span *sp = &g->span[s];
+		const struct bwt_rec *b = sp->base;
+		const u64 *vals = bwt_vals(b);
+		int k = bwt_base_floor(b, sp->lo);
+
+		if (k < 0 || b->keys[k] < sp->lo)
+			k++;
+		for (; k < b->count && bwt_in(b->keys[k], sp->lo, sp->hi,
+						sp->hinf); k++) {
+			s64 key = b->keys[k];
+
+			/* Deltas for smaller keys come first. */
+			for (; j < g->nd && g->delta[j]->kv.key < key; j++) {
+				if (!bwt_delta_puts(g->delta[j]))
+					continue;
+				ret = bwt_bag_add(bag, g->delta[j]->kv.key,
+						  g->delta[j]->kv.val);
+				if (ret)
+					return ret;
+			}
+			if (j < g->nd && g->delta[j]->kv.key == key) {
+				const struct bwt_rec *d = g->delta[j++];
+
+				if (bwt_delta_puts(d)) {
+					ret = bwt_bag_add(bag, key, d->kv.val);
+					if (ret)
+						return ret;
+				}
+				continue;
+			}
+			ret = bwt_bag_add(bag, key, vals[k]);
+			if (ret)
+				return ret;
+		}
+	}
+	for (; j < g->nd; j++) {
+		if (!bwt_delta_puts(g->delta[j]))
+			continue;
+		ret = bwt_bag_add(bag, g->delta[j]->kv.key,
+				  g->delta[j]->kv.val);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * bwt_rec_init_delta() - fill a delta's header from the node's newest record
+ * @d: the new delta
+ * @top: the record it will be prepended to
+ * @kind: its kind
+ *
+ * Copies the node's attributes; the caller adjusts what the delta changes.
+ */
+void bwt_rec_init_delta(struct bwt_rec *d, const struct bwt_rec *top,
+			enum bwtree_kind kind)
+{
+	d->kind = kind;
+	d->level = top->level;
+	d->depth = top->depth + 1;
+	d->hinf = top->hinf;
+	d->dead = 0;
+	d->count = top->count;
+	d->low = top->low;
+	d->high = top->high;
+	d->right = top->right;
+	d->next = (struct bwt_rec *)top;
+}

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bwtree internals shared by the core's files.
+ *
+ * Prefixes: bwtree_ is the public API (include/bwtree.h), bwt_ an internal
+ * function or type, bwt_rec_ one record, bwt_map_ the mapping table,
+ * bwt_op_ the state of one operation.
+ */
+#ifndef _BWTREE_INTERNAL_H
+#define _BWTREE_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/atomic.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/limits.h>
+#include <bwtree.h>
+
+/**
+ * DOC: Records and delta chains
+ *
+ * A logical node is named by a page ID (pid).  The mapping table maps the
+ * pid to the newest record of the node's *delta chain*; each record points
+ * to the next older one, and the chain ends in a base node::
+ *
+ *   map[pid] --> INSERT k=7 --> DELETE k=3 --> SPLIT sep=40 --> LEAF [1 3 9 41 50]
+ *                 depth 3        depth 2        depth 1          depth 0
+ *
+ * Every record starts with the same header (&struct bwt_rec): its kind, the
+ * node's level, the chain depth, and the node's attributes as of that
+ * record: low key (inclusive), high key (exclusive, or +inf), right sibling
+ * and item count.  A reader therefore learns everything about the node from
+ * the first record it loads, and walks further only to find a key.
+ *
+ * Records are immutable once published.  A chain changes only by a
+ * compare-and-swap of map[pid] from the record the writer read to a new
+ * record whose ->next is that record (a delta), or to a new base node that
+ * folds the chain into sorted arrays (consolidation).  A MERGE delta has two
+ * older chains: ->next for keys below the separator and ->merge.removed, the
+ * absorbed right sibling's chain, for keys at or above it.
+ *
+ * Base nodes keep keys contiguous (keys[cap] then vals[cap]) so a search
+ * touches few cache lines.  Inner nodes use the same layout: entry i routes
+ * keys in [keys[i], keys[i + 1]) to the child pid in vals[i]; keys[0] is the
+ * node's low key.
+ */
+
+#define BWT_NIL			U64_MAX		/* no page */
+#define BWT_ROOT		0		/* the root's pid never changes */
+#define BWT_CHAIN_SLACK		8		/* SMO deltas allowed past chain_max */
+
+/* Defaults, chosen by measurement: see README "Figures". */
+#define BWT_DEF_LEAF_MAX	64
+#define BWT_DEF_INNER_MAX	64
+#define BWT_DEF_CHAIN_MAX	8
+
+/* States of a REMOVE delta. */
+enum bwt_rm_state {
+	BWT_RM_PENDING,		/* frozen, parent entry may still exist */
+	BWT_RM_COMMITTED,	/* parent entry gone: merge into left sibling */
+	BWT_RM_ABORTED,		/* cannot merge: the node is to be unfrozen */
+};
+
+struct bwtree;
+
+/**
+ * struct bwt_rec - header of every record, followed by its kind's payload
+ * @kind: &enum bwtree_kind
+ * @level: 0 for leaves, parents one more than their children
+ * @depth: records in the chain from here to the base, 0 for a base node
+ * @hinf: the node's high key is +infinity (@high is then unused)
+ * @dead: set once the record is retired; a stale reader may restart
+ * @count: items in the node (keys, or children for an inner node)
+ * @low: lowest key the node holds (inclusive)
+ * @high: first key the node no longer holds (exclusive), unless @hinf
+ * @right: pid of the right sibling, or BWT_NIL
+ * @next: the next older record of the chain, NULL for a base node
+ * @rcu: for freeing after a grace period
+ * @kv: INSERT, DELETE: the key and value
+ * @idx: INDEX, INDEX_DEL: separator @idx.key was added (removed); keys in
+ *	[@idx.lo, @idx.hi) (or to +inf when @idx.hinf) route to @idx.child
+ * @merge: MERGE: keys >= @merge.sep are in chain @merge.removed
+ * @rm: REMOVE: the merge's state; @rm.collapse is the root's new contents
+ *	when the node is the root's only child; @rm.tree for retirement
+ * @fl: a free record in the pid free list carries the pid
+ * @cap: base nodes: capacity of keys[] and of the values after it
+ * @keys: base nodes: sorted keys, then @cap values (or child pids)
+ */
+struct bwt_rec {
+	u8 kind;
+	u8 level;
+	u8 depth;
+	u8 hinf;
+	u32 count;
+	u32 dead;
+	u32 cap;
+	s64 low;
+	s64 high;
+	u64 right;
+	struct bwt_rec *next;
+	struct rcu_head rcu;
+	union {
+		struct {
+			s64 key;
+			u64 val;
+		} kv;
+		struct {
+			s64 key;
+			u64 child;
+			s64 lo;
+			s64 hi;
+			u8 hinf;
+		} idx;
+		struct {
+			s64 sep;
+			struct bwt_rec *removed;
+		} merge;
+		struct {
+			atomic_t state;
+			struct bwt_rec *collapse;
+			struct bwtree *tree;
+			u64 pid;
+		} rm;
+		DECLARE_FLEX_ARRAY(s64, keys);
+	};
+};
+
+#define BWT_DELTA_SIZE	sizeof(struct bwt_rec)
+#define BWT_BASE_SIZE(cap) \
+	(offsetof(struct bwt_rec, keys) + (size_t)(cap) * 2 * sizeof(s64))
+
+static inline u64 *bwt_vals(const struct bwt_rec *b)
+{
+	return (u64 *)&b->keys[b->cap];
+}
+
+static inline bool bwt_is_base(const struct bwt_rec *r)
+{
+	return r->kind == BWTREE_LEAF || r->kind == BWTREE_INNER;
+}
+
+/* Does the node whose newest record is @r hold @key (ignoring its low)? */
+static inline bool bwt_below_high(const struct bwt_rec *r, s64 key)
+{
+	return r->hinf || key < r->high;
+}
+
+static inline bool bwt_holds(const struct bwt_rec *r, s64 key)
+{
+	return key >= r->low && bwt_below_high(r, key);
+}
+
+/**
+ * DOC: Mapping table
+ *
+ * The mapping table is an array of segments that double in size: segment
+ * s holds 2^(s + BWT_MAP_SHIFT) slots, so a fixed directory of BWT_MAP_SEGS
+ * segments covers every pid a u32 can name, and the table grows by
+ * allocating one more segment (outside any RCU read section) and
+ * publishing it with cmpxchg().  Segments are never moved or freed while
+ * the tree lives, so readers index them without any synchronisation but
+ * the acquire load of the segment pointer.
+ *
+ * Each slot is an RCU-protected pointer to a node's newest record.  Beside
+ * the slots, each segment keeps a u32 "next free" link per pid, so page IDs
+ * freed after a grace period form a Treiber stack whose head packs the top
+ * pid with a 32-bit tag against ABA.
+ */
+#define BWT_MAP_SHIFT	6
+#define BWT_MAP_SEGS	26
+#define BWT_MAX_PID	((1ULL << (BWT_MAP_SEGS + BWT_MAP_SHIFT)) - \
+			 (1ULL << BWT_MAP_SHIFT) - 1)
+
+struct bwt_map_seg {
+	u32 *next_free;
+	struct bwt_rec __rcu *slot[];
+};
+
+struct bwt_map {
+	struct bwt_map_seg *seg[BWT_MAP_SEGS];
+	atomic64_t next_pid;
+	atomic64_t free_head;		/* tag << 32 | pid, U32_MAX: empty */
+	atomic64_t in_use;
+};
+
+/* Statistics kept per tree; see &struct bwtree_stats. */
+struct bwt_counters {
+	atomic64_t records[BWTREE_NR_KINDS];
+	atomic64_t consolidations;
+	atomic64_t splits;
+	atomic64_t merges;
+	atomic64_t cas_failures;
+	atomic64_t retries;
+	atomic_t longest_chain;
+};
+
+/**
+ * struct bwtree - one tree
+ * @map: the mapping table
+ * @count: keys in the tree
+ * @bytes: bytes of records and table charged to the tree
+ * @max_bytes: inserts fail with -ENOSPC once @bytes reaches this (0: none)
+ * @account: shared account also charged, or NULL
+ * @leaf_max: most keys in a leaf before it splits
+ * @inner_max: most children of an inner node before it splits
+ * @leaf_min: a leaf with fewer keys merges
+ * @inner_min: an inner node with fewer children merges
+ * @chain_max: longest delta chain before consolidation
+ * @stats: counters
+ */
+struct bwtree {
+	struct bwt_map map;
+	atomic64_t count;
+	atomic_long_t bytes;
+	unsigned long max_bytes;
+	struct bwtree_account *account;
+	unsigned int leaf_max;
+	unsigned int inner_max;
+	unsigned int leaf_min;
+	unsigned int inner_min;
+	unsigned int chain_max;
+	struct bwt_counters stats;
+};
+
+struct bwt_bag {
+	s64 *keys;
+	u64 *vals;
+	unsigned int n;
+	unsigned int cap;
+};
+
+/*
+ * Scratch space for folding a chain: the deltas that decide a key and the
+ * base nodes with the range each still owns.
+ */
+#define BWT_GATHER_MAX	(2 * (BWTREE_MAX_CHAIN + BWT_CHAIN_SLACK) + 8)
+
+struct bwt_span {
+	const struct bwt_rec *base;
+	s64 lo;
+	s64 hi;
+	bool hinf;
+};
+
+struct bwt_gather {
+	const struct bwt_rec *delta[BWT_GATHER_MAX];
+	struct bwt_span span[BWT_GATHER_MAX];
+	unsigned int nd;
+	unsigned int ns;
+};
+
+/*
+ * One operation's preallocated memory: every allocation happens before
+ * rcu_read_lock(), and the work inside the read section takes from here.
+ * When it finds it needs more, it records the need, drops out with -EAGAIN
+ * and the operation refills and starts again from the root.
+ */
+#define BWT_OP_DELTAS	4
+
+struct bwt_op {
+	struct bwtree *tree;
+	struct bwt_rec *delta[BWT_OP_DELTAS];
+	unsigned int ndelta;
+	unsigned int need_delta;
+	struct bwt_rec *base[3];
+	unsigned int need_cap[3];
+	u64 pid[2];
+	unsigned int need_pid;
+	struct bwt_bag scratch;
+	unsigned int need_scratch;
+	struct bwt_gather *gather;
+	bool need_gather;
+	unsigned int restarts;
+	unsigned int help_depth;
+	bool writer;
+};
+
+/* record.c */
+int bwt_records_init(void);
+void bwt_records_exit(void);
+struct bwt_rec *bwt_delta_alloc(struct bwtree *tree);
+struct bwt_rec *bwt_base_alloc(struct bwtree *tree, unsigned int cap);
+unsigned int bwt_base_cap(unsigned int n);
+void bwt_rec_free_now(struct bwtree *tree, struct bwt_rec *rec);
+void bwt_rec_uncharge(struct bwtree *tree, struct bwt_rec *rec);
+void bwt_rec_release(struct bwt_rec *rec);
+void bwt_chain_retire(struct bwtree *tree, struct bwt_rec *top);
+void bwt_chain_free_now(struct bwtree *tree, struct bwt_rec *top);
+void bwt_one_retire(struct bwtree *tree, struct bwt_rec *rec);
+void bwt_charge(struct bwtree *tree, long bytes);
+
+/* mapping.c */
+struct bwt_rec __rcu **bwt_map_slot(struct bwt_map *map, u64 pid);
+int bwt_map_init(struct bwtree *tree);
+void bwt_map_destroy(struct bwtree *tree);
+int bwt_pid_alloc(struct bwtree *tree, u64 *pid);
+void bwt_pid_free(struct bwtree *tree, u64 pid);
+void bwt_pid_retire(struct bwtree *tree, u64 pid, struct bwt_rec *rd);
+
+/**
+ * bwt_read() - the newest record of a node
+ * @tree: the tree
+ * @pid: the node's page ID, allocated and published
+ *
+ * Context: RCU read-side critical section.
+ * Return: the record, or NULL for a pid that was freed.
+ */
+static inline struct bwt_rec *bwt_read(struct bwtree *tree, u64 pid)
+{
+	return rcu_dereference(*bwt_map_slot(&tree->map, pid));
+}
+
+/**
+ * bwt_cas() - replace a node's newest record
+ * @tree: the tree
+ * @pid: the node's page ID
+ * @old: the record read from the slot in this same RCU read section
+ * @new: the record to publish, fully initialised
+ *
+ * cmpxchg() is fully ordered, so every store that built @new is visible
+ * before the pointer is; readers load the pointer with rcu_dereference(),
+ * whose address dependency orders their reads of @new after it.  @old was
+ * read in this RCU read section and so cannot have been freed and reused
+ * (no ABA on the pointer).
+ *
+ * Context: RCU read-side critical section.
+ * Return: true if @new was installed.
+ */
+static inline bool bwt_cas(struct bwtree *tree, u64 pid, struct bwt_rec *old,
+			   struct bwt_rec *new)
+{
+	struct bwt_rec __rcu **slot = bwt_map_slot(&tree->map, pid);
+
+	if (unrcu_pointer(cmpxchg(slot, RCU_INITIALIZER(old),
+				  RCU_INITIALIZER(new))) == old)
+		return true;
+	atomic64_inc(&tree->stats.cas_failures);
+	return false;
+}
+
+/* chain.c */
+struct bwt_route {
+	s64 lo;
+	s64 hi;
+	bool hinf;
+	u64 child;
+};
+
+
+bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val);
+void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt);
+int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
+		struct bwt_gather *g);
+void bwt_rec_init_delta(struct bwt_rec *d, const struct bwt_rec *top,
+			enum bwtree_kind kind);
+
+/* tree.c */
+struct bwt_pos {
+	u64 pid;
+	struct bwt_rec *top;
+	u64 ppid;			/* parent, or BWT_NIL */
+	struct bwt_rec *ptop;
+	struct bwt_route proute;	/* the parent's entry we came by */
+	bool via_right;
+};
+
+int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
+		struct bwt_pos *pos);
+struct bwt_rec *bwt_op_delta(struct bwt_op *op);
+void bwt_op_undelta(struct bwt_op *op, struct bwt_rec *d);
+void bwt_op_init(struct bwt_op *op, struct bwtree *tree, bool writer);
+int bwt_op_refill(struct bwt_op *op);
+void bwt_op_finish(struct bwt_op *op);
+void bwt_op_backoff(struct bwt_op *op);
+void bwt_note_chain(struct bwtree *tree, unsigned int depth);
+unsigned int bwt_node_max(struct bwtree *tree, unsigned int level);
+
+/* Longest chain a merge may build; writers consolidate from chain_max. */
+static inline unsigned int bwt_chain_bound(const struct bwtree *tree)
+{
+	return 2 * (tree->chain_max + BWT_CHAIN_SLACK);
+}
+
+/* smo.c */
+#define BWT_COLLAPSED	1	/* bwt_try_merge(): the root lost a level */
+
+int bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top);
+int bwt_split(struct bwt_op *op, struct bwt_pos *pos);
+int bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd);
+int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos);
+int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level);
+int bwt_maintain(struct bwt_op *op, struct bwt_pos *pos);
+
+#endif /* _BWTREE_INTERNAL_H */

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bwtree range scans: a bounded batch form with a resume key, and a
+ * callback form built on it.
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/export.h>
+#include "internal.h"
+
+/**
+ * DOC: Scans
+ *
+ * A scan visits one leaf at a time.  Inside rcu_read_lock() it descends to
+ * the leaf holding the cursor, folds the leaf's chain into sorted arrays
+ * (or reads the base node directly when the chain is just a base node),
+ * copies the pairs in range into the caller's buffer, and moves the cursor
+ * to the leaf's high key (or below its low key, descending).  Every few
+ * leaves it leaves the read section and may reschedule; it keeps only the
+ * cursor, a key, across that, never a pointer.
+ *
+ * Each leaf is read at one instant, so a scan returns every key that was
+ * present and unchanged throughout the scan exactly once, in order, and
+ * never a key that was absent throughout; a key inserted or deleted while
+ * the scan runs may or may not be seen.
+ */
+
+#define BWT_SCAN_LEAVES	16	/* leaves per RCU read section */
+
+struct bwt_scan {
+	struct bwtree *tree;
+	s64 lo;
+	s64 hi;
+	bool rev;
+	struct bwtree_pair *out;
+	unsigned int max;
+	unsigned int n;
+	s64 cur;
+	bool finished;		/* no key left in range */
+	bool more;		/* @out is full and a key is left */
+	struct bwt_bag bag;
+	struct bwt_gather *gather;
+};
+
+/* Copy one leaf's pairs; false when the scan is over. */
+static bool bwt_scan_copy(struct bwt_scan *sc, const s64 *keys,
+			  const u64 *vals, unsigned int cnt)
+{
+	int i;
+
+	if (!sc->rev) {
+		for (i = 0; i < cnt && keys[i] < sc->cur; i++)
+			;
+		for (; i < cnt && keys[i] <= sc->hi; i++) {
+			if (sc->n == sc->max) {
+				sc->more = true;
+				return false;
+			}
+			sc->out[sc->n].key = keys[i];
+			sc->out[sc->n].value = vals[i];
+			sc->n++;
+		}
+	} else {
+		for (i = cnt - 1; i >= 0 && keys[i] > sc->cur; i--)
+			;
+		for (; i >= 0 && keys[i] >= sc->lo; i--) {
+			if (sc->n == sc->max) {
+				sc->more = true;
+				return false;
+			}
+			sc->out[sc->n].key = keys[i];
+			sc->out[sc->n].value = vals[i];
+			sc->n++;
+		}
+	}
+	return true;
+}
+
+/* Scan a few leaves.  Context: RCU read section.  Return: 0 or -E2BIG. */
+static int bwt_scan_leaves(struct bwt_scan *sc)
+{
+	struct bwt_op op = { .tree = sc->tree, .writer = false };
+	struct bwt_pos pos;
+	struct bwt_rec *top;
+	unsigned int leaves;
+	int ret;
+
+	for (leaves = 0; leaves < BWT_SCAN_LEAVES; leaves++) {
+		while (bwt_descend(&op, sc->cur, 0, &pos) == -EAGAIN)
+			cpu_relax();
+		top = pos.top;
+		if (bwt_is_base(top)) {
+			if (!bwt_scan_copy(sc, top->keys, bwt_vals(top),
+					   top->count))
+				return 0;
+		} else {
+			ret = bwt_collect(top, &sc->bag, sc->gather);
+			if (ret)
+				return ret;
+			if (!bwt_scan_copy(sc, sc->bag.keys, sc->bag.vals,
+					   sc->bag.n))
+				return 0;
+		}
+		if (!sc->rev) {
+			if (top->hinf || top->high > sc->hi) {
+				sc->finished = true;
+				return 0;
+			}
+			sc->cur = top->high;
+		} else {
+			if (top->low <= sc->lo) {
+				sc->finished = true;
+				return 0;
+			}
+			sc->cur = top->low - 1;
+		}
+	}
+	return 0;
+}
+
+static int bwt_scan_grow(struct bwt_scan *sc, unsigned int cap)
+{
+	kvfree(sc->bag.keys);
+	sc->bag.cap = 0;
+	sc->bag.keys = kvmalloc_array(cap, 2 * sizeof(s64), GFP_KERNEL);
+	if (!sc->bag.keys)
+		return -ENOMEM;
+	sc->bag.vals = (u64 *)&sc->bag.keys[cap];
+	sc->bag.cap = cap;
+	return 0;
+}
+
+/**
+ * bwtree_scan_batch() - copy up to @max pairs of a key range
+ * @tree: the tree
+ * @lo: lowest key of the range
+ * @hi: highest key of the range (inclusive)
+ * @flags: 0 for ascending order, BWTREE_SCAN_REVERSE for descending
+ * @out: room for @max pairs
+ * @max: most pairs to copy
+ * @next: where the next call should start (its @lo ascending, its @hi
+ *	descending), valid when *@done is false
+ * @done: set to true when no key of the range is left after those copied
+ *
+ * A stateless cursor: call again with the range narrowed to *@next until
+ * *@done.  See the DOC on scans for what a scan sees of concurrent updates.
+ *
+ * Context: process context; may sleep.  Copies inside rcu_read_lock() and
+ * never sleeps there.
+ * Return: the number of pairs copied; -EINVAL if @lo > @hi, @max is 0 or
+ * @flags has unknown bits; -ENOMEM.
+ */
+int bwtree_scan_batch(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
+		      struct bwtree_pair *out, unsigned int max, s64 *next,
+		      bool *done)
+{
+	struct bwt_scan sc = {
+		.tree = tree, .lo = lo, .hi = hi,
+		.rev = flags & BWTREE_SCAN_REVERSE,
+		.out = out, .max = max,
+	};
+	int ret;
+
+	if ((flags & ~BWTREE_SCAN_REVERSE) || lo > hi || !max)
+		return -EINVAL;
+	might_sleep();
+	sc.cur = sc.rev ? hi : lo;
+	sc.gather = kmalloc(sizeof(*sc.gather), GFP_KERNEL);
+	if (!sc.gather)
+		return -ENOMEM;
+	ret = bwt_scan_grow(&sc, 2 * tree->leaf_max + 8);
+	while (!ret) {
+		rcu_read_lock();
+		ret = bwt_scan_leaves(&sc);
+		rcu_read_unlock();
+		if (ret == -E2BIG)
+			ret = bwt_scan_grow(&sc, 2 * sc.bag.cap);
+		else if (sc.finished || sc.more)
+			break;
+		cond_resched();
+	}
+	kvfree(sc.bag.keys);
+	kfree(sc.gather);
+	if (ret)
+		return ret;
+	*done = !sc.more;
+	/* More keys follow the last one copied, so this cannot overflow. */
+	if (sc.more)
+		*next = sc.out[sc.n - 1].key + (sc.rev ? -1 : 1);
+	else
+		*next = sc.rev ? lo : hi;
+	return sc.n;
+}
+EXPORT_SYMBOL_GPL(bwtree_scan_batch);
+
+#define BWT_SCAN_CHUNK	64
+
+/**
+ * bwtree_scan() - call a function for each pair of a key range, in order
+ * @tree: the tree
+ * @lo: lowest key of the range
+ * @hi: highest key of the range (inclusive)
+ * @flags: 0 for ascending order, BWTREE_SCAN_REVERSE for descending
+ * @fn: called for each pair, outside any RCU read section
+ * @arg: passed to @fn
+ *
+ * Pairs are copied out in batches, so @fn may sleep and may even change the
+ * tree.
+ *
+ * Context: process context; may sleep.
+ * Return: 0 when the range is done; the first non-zero value @fn returned;
+ * -EINVAL for a bad range or flags; -ENOMEM.
+ */
+int bwtree_scan(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
+		bwtree_scan_fn fn, void *arg)
+{
+	struct bwtree_pair *pairs;
+	bool done = false;
+	int i, n, ret = 0;
+	s64 next;
+
+	if ((flags & ~BWTREE_SCAN_REVERSE) || lo > hi)
+		return -EINVAL;
+	pairs = kmalloc_array(BWT_SCAN_CHUNK, sizeof(*pairs), GFP_KERNEL);
+	if (!pairs)
+		return -ENOMEM;
+	while (!done) {
+		n = bwtree_scan_batch(tree, lo, hi, flags, pairs, BWT_SCAN_CHUNK,
+				      &next, &done);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		for (i = 0; i < n && !ret; i++)
+			ret = fn(arg, pairs[i].key, pairs[i].value);
+		if (ret)
+			break;
+		if (flags & BWTREE_SCAN_REVERSE)
+			hi = next;
+		else
+			lo = next;
+	}
+	kfree(pairs);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(bwtree_scan);

@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bwtree structure modifications: consolidation, split, merge, and the
+ * root's growth and collapse.
+ *
+ * Every function here runs inside the caller's RCU read section, takes its
+ * memory from the operation's preallocation (asking for more with -EAGAIN)
+ * and changes the tree only by compare-and-swap on a mapping table slot.
+ */
+#include <linux/kernel.h>
+#include <linux/rcupdate.h>
+#include <linux/string.h>
+#include <linux/bug.h>
+#include "internal.h"
+
+/**
+ * DOC: Structure modifications
+ *
+ * The tree is a B-link tree: at every level the nodes form a list through
+ * their right-sibling pids, their [low, high) ranges tile the key space,
+ * and a parent's entry for a child carries the child's low key.  A search
+ * that finds its key at or above a node's high key follows the right
+ * sibling, so a parent that lacks an entry only costs a step to the right.
+ *
+ * Split, in two phases.  (1) The splitting thread builds the upper half as
+ * a new base node Q under a fresh pid, then installs a SPLIT delta on the
+ * node: its high key becomes the separator and its right sibling Q.  From
+ * that compare-and-swap on, Q is part of the tree.  (2) It posts an INDEX
+ * delta (separator -> Q) on the parent.  Any writer that walks right from a
+ * node it reached through the parent knows the parent lacks that entry and
+ * posts it, so phase two is finished by whoever gets there first.  The root
+ * splits in one step instead: two new children and a new root base node
+ * installed in the root's slot by one compare-and-swap, so the root's pid
+ * never changes.
+ *
+ * Merge of an underfull node R into its left sibling L, in three phases.
+ * (1) A REMOVE delta freezes R: nothing is ever prepended to it again.
+ * (2) Commit: an INDEX_DEL delta on the parent removes R's entry, routing
+ * its range to the entry on the left, and the REMOVE delta's state moves
+ * from PENDING to COMMITTED.  If R's entry is the parent's leftmost (the
+ * parent split between the freeze and the commit) the merge cannot go on:
+ * the state moves to ABORTED instead and R is unfrozen by swapping the
+ * REMOVE delta back out.  The state word is changed only by cmpxchg(), so
+ * every helper acts on the same decision.  (3) A MERGE delta on L takes R's
+ * high key and right sibling and points to R's frozen chain; then R's pid
+ * and the REMOVE delta are retired after a grace period.  A leftmost child
+ * is never removed: it absorbs its right sibling instead.
+ *
+ * Any writer that meets a REMOVE delta helps finish these phases before
+ * doing anything else, then restarts from the root.  A reader that meets
+ * one reads R's frozen contents, which stay authoritative until the MERGE
+ * delta is installed, unless the merge has committed and the reader came
+ * down from the parent (it might then be past phase three): it restarts.
+ *
+ * Root collapse: when the root has a single child C spanning all keys, C
+ * is frozen by a REMOVE delta that carries a copy of C's contents, and the
+ * copy is installed in the root's slot; C's pid is then retired.
+ */
+
+static const unsigned int bwt_no_caps[3];
+
+/*
+ * Ask for memory.  Records what the operation needs for the next attempt
+ * and says whether it already has it.
+ */
+static bool bwt_want(struct bwt_op *op, unsigned int deltas, unsigned int pids,
+		     unsigned int scratch, bool gather,
+		     const unsigned int caps[3])
+{
+	bool ok = true;
+	unsigned int i;
+
+	op->need_delta = max(op->need_delta, deltas);
+	if (op->ndelta < deltas)
+		ok = false;
+	op->need_pid = max(op->need_pid, pids);
+	for (i = 0; i < pids; i++)
+		if (op->pid[i] == BWT_NIL)
+			ok = false;
+	if (gather || scratch) {
+		op->need_gather = true;
+		if (!op->gather)
+			ok = false;
+	}
+	op->need_scratch = max(op->need_scratch, scratch);
+	if (op->scratch.cap < scratch)
+		ok = false;
+	for (i = 0; i < 3; i++) {
+		op->need_cap[i] = max(op->need_cap[i], caps[i]);
+		if (caps[i] && (!op->base[i] || op->base[i]->cap < caps[i]))
+			ok = false;
+	}
+	return ok;
+}
+
+static void bwt_base_init(struct bwt_rec *b, const struct bwt_rec *top,
+			  unsigned int n)
+{
+	b->kind = top->level ? BWTREE_INNER : BWTREE_LEAF;
+	b->level = top->level;
+	b->depth = 0;
+	b->hinf = top->hinf;
+	b->dead = 0;
+	b->count = n;
+	b->low = top->low;
+	b->high = top->high;
+	b->right = top->right;
+	b->next = NULL;
+}
+
+static void bwt_base_copy(struct bwt_rec *b, const struct bwt_bag *bag,
+			  unsigned int from, unsigned int n)
+{
+	memcpy(b->keys, &bag->keys[from], n * sizeof(s64));
+	memcpy(bwt_vals(b), &bag->vals[from], n * sizeof(u64));
+}
+
+/* Fold a node into the scratch arrays; -EAGAIN if they were too small. */
+static int bwt_collect_scratch(struct bwt_op *op, const struct bwt_rec *top)
+{
+	int ret = bwt_collect(top, &op->scratch, op->gather);
+
+	if (ret == -E2BIG) {
+		op->need_scratch = max(op->need_scratch, 2 * op->scratch.cap);
+		return -EAGAIN;
+	}
+	return ret ? -EAGAIN : 0;
+}
+
+/**
+ * bwt_consolidate() - replace a node's chain by one base node
+ * @op: the operation
+ * @pid: the node
+ * @top: its newest record, read in this RCU section
+ *
+ * Context: RCU read-side critical section.
+ * Return: 0 if installed; -EAGAIN if memory is missing or the race lost
+ * (the new base node then stays with @op for the next attempt).
+ */
+int bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
+{
+	struct bwtree *tree = op->tree;
+	unsigned int caps[3] = { top->count ? top->count : 1, 0, 0 };
+	struct bwt_bag bag;
+	struct bwt_rec *b;
+	int ret;
+
+	if (!bwt_want(op, 0, 0, 0, true, caps))
+		return -EAGAIN;
+	b = op->base[0];
+	bag.keys = b->keys;
+	bag.vals = bwt_vals(b);
+	bag.cap = b->cap;
+	ret = bwt_collect(top, &bag, op->gather);
+	if (ret)
+		return -EAGAIN;
+	if (WARN_ON_ONCE(bag.n != top->count))
+		return -EAGAIN;
+	bwt_base_init(b, top, bag.n);
+	if (!bwt_cas(tree, pid, top, b))
+		return -EAGAIN;
+	op->base[0] = NULL;
+	atomic64_inc(&tree->stats.records[b->kind]);
+	atomic64_inc(&tree->stats.consolidations);
+	bwt_chain_retire(tree, top);
+	return 0;
+}
+
+static int bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_rec *top = pos->top, *l, *r, *root;
+	struct bwt_map *map = &tree->map;
+	unsigned int n = top->count, m = n / 2;
+	unsigned int caps[3] = { m, n - m, 2 };
+	u64 lpid, rpid;
+	s64 sep;
+	int ret;
+
+	if (!bwt_want(op, 0, 2, n, true, caps))
+		return -EAGAIN;
+	ret = bwt_collect_scratch(op, top);
+	if (ret)
+		return ret;
+	if (WARN_ON_ONCE(op->scratch.n != n || n < 2))
+		return -EAGAIN;
+	sep = op->scratch.keys[m];
+	l = op->base[0];
+	r = op->base[1];
+	root = op->base[2];
+	lpid = op->pid[0];
+	rpid = op->pid[1];
+
+	bwt_base_init(l, top, m);
+	l->high = sep;
+	l->hinf = 0;
+	l->right = rpid;
+	bwt_base_copy(l, &op->scratch, 0, m);
+	bwt_base_init(r, top, n - m);
+	r->low = sep;
+	bwt_base_copy(r, &op->scratch, m, n - m);
+
+	root->kind = BWTREE_INNER;
+	root->level = top->level + 1;
+	root->depth = 0;
+	root->hinf = 1;
+	root->dead = 0;
+	root->count = 2;
+	root->low = top->low;
+	root->right = BWT_NIL;
+	root->next = NULL;
+	root->keys[0] = top->low;
+	root->keys[1] = sep;
+	bwt_vals(root)[0] = lpid;
+	bwt_vals(root)[1] = rpid;
+
+	/* Ordered before the root by the fully ordered cmpxchg in bwt_cas(). */
+	RCU_INIT_POINTER(*bwt_map_slot(map, lpid), l);
+	RCU_INIT_POINTER(*bwt_map_slot(map, rpid), r);
+	if (!bwt_cas(tree, BWT_ROOT, top, root)) {
+		RCU_INIT_POINTER(*bwt_map_slot(map, lpid), NULL);
+		RCU_INIT_POINTER(*bwt_map_slot(map, rpid), NULL);
+		return -EAGAIN;
+	}
+	memset(op->base, 0, sizeof(op->base));
+	op->pid[0] = BWT_NIL;
+	op->pid[1] = BWT_NIL;
+	atomic64_add(2, &tree->stats.records[l->kind]);
+	atomic64_inc(&tree->stats.records[BWTREE_INNER]);
+	atomic64_inc(&tree->stats.splits);
+	bwt_chain_retire(tree, top);
+	return 0;
+}
+
+/* Phase two of a split, best effort: a descent to the separator posts it. */
+static void bwt_post_split(struct bwt_op *op, s64 sep, unsigned int level)
+{
+	struct bwt_pos pos;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (bwt_descend(op, sep, level, &pos) || !pos.via_right)
+			return;
+	}
+}
+
+/**
+ * bwt_split() - split a node that is too big
+ * @op: the operation
+ * @pos: the node, as found by bwt_descend() in this RCU section
+ *
+ * Context: RCU read-side critical section.
+ * Return: 0 if the split was installed (the caller restarts); -EAGAIN if
+ * memory is missing or the race was lost.
+ */
+int bwt_split(struct bwt_op *op, struct bwt_pos *pos)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_rec *top = pos->top, *q, *sd;
+	unsigned int n = top->count, m = n / 2;
+	unsigned int caps[3] = { n - m, 0, 0 };
+	struct bwt_rec __rcu **slot;
+	s64 sep;
+	u64 qpid;
+	int ret;
+
+	if (pos->pid == BWT_ROOT)
+		return bwt_split_root(op, pos);
+	if (!bwt_want(op, 2, 1, n, true, caps))
+		return -EAGAIN;
+	ret = bwt_collect_scratch(op, top);
+	if (ret)
+		return ret;
+	if (WARN_ON_ONCE(op->scratch.n != n || n < 2))
+		return -EAGAIN;
+	sep = op->scratch.keys[m];
+	q = op->base[0];
+	qpid = op->pid[0];
+	bwt_base_init(q, top, n - m);
+	q->low = sep;
+	bwt_base_copy(q, &op->scratch, m, n - m);
+	slot = bwt_map_slot(&tree->map, qpid);
+	/* Ordered before the SPLIT delta by the cmpxchg in bwt_cas(). */
+	RCU_INIT_POINTER(*slot, q);
+
+	sd = bwt_op_delta(op);
+	bwt_rec_init_delta(sd, top, BWTREE_SPLIT);
+	sd->high = sep;
+	sd->hinf = 0;
+	sd->right = qpid;
+	sd->count = m;
+	if (!bwt_cas(tree, pos->pid, top, sd)) {
+		RCU_INIT_POINTER(*slot, NULL);
+		bwt_op_undelta(op, sd);
+		return -EAGAIN;
+	}
+	op->base[0] = NULL;
+	op->pid[0] = BWT_NIL;
+	atomic64_inc(&tree->stats.records[q->kind]);
+	atomic64_inc(&tree->stats.records[BWTREE_SPLIT]);
+	atomic64_inc(&tree->stats.splits);
+	bwt_note_chain(tree, sd->depth);
+	bwt_post_split(op, sep, top->level);
+	return 0;
+}
+
+/**
+ * bwt_maintain() - keep an inner node on a writer's path in shape
+ * @op: the operation
+ * @pos: the node
+ *
+ * Context: RCU read-side critical section.
+ * Return: 0 to go on down; -EAGAIN to restart.
+ */
+int bwt_maintain(struct bwt_op *op, struct bwt_pos *pos)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_rec *top = pos->top;
+
+	if (top->depth >= tree->chain_max)
+		return bwt_consolidate(op, pos->pid, top) ? : -EAGAIN;
+	if (top->count >= tree->inner_max)
+		return bwt_split(op, pos) ? : -EAGAIN;
+	return 0;
+}
+
+/* Index of @key in the scratch arrays, or -1. */
+static int bwt_scratch_find(const struct bwt_bag *bag, s64 key)
+{
+	int lo = 0, hi = bag->n;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (bag->keys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < bag->n && bag->keys[lo] == key ? lo : -1 - lo;
+}
+
+/**
+ * bwt_post_index() - phase two of a split: add the parent's missing entry
+ * @op: the operation
+ * @pos: the node the descent walked right from, and its parent entry
+ *
+ * The separator is the node's high key, the child its right sibling.  The
+ * new delta's range is exact: it ends at the next separator.
+ *
+ * Context: RCU read-side critical section.
+ * Return: 0 if posted or not needed; -EAGAIN otherwise.
+ */
+int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_rec *top = pos->top, *ptop = pos->ptop, *child, *d;
+	s64 sep = top->high;
+	int i;
+
+	if (sep <= pos->proute.lo ||
+	    !(pos->proute.hinf || sep < pos->proute.hi))
+		return 0;
+	if (ptop->depth >= tree->chain_max + BWT_CHAIN_SLACK)
+		return -EAGAIN;
+	/* Read after the parent: a node frozen since cannot get an entry. */
+	child = bwt_read(tree, top->right);
+	if (!child || child->kind == BWTREE_REMOVE)
+		return -EAGAIN;
+	if (!bwt_want(op, 1, 0, ptop->count + 1, true, bwt_no_caps))
+		return -EAGAIN;
+	if (bwt_collect_scratch(op, ptop))
+		return -EAGAIN;
+	i = bwt_scratch_find(&op->scratch, sep);
+	if (i >= 0)
+		return 0;
+	i = -1 - i;	/* the first entry above @sep */
+
+	d = bwt_op_delta(op);
+	bwt_rec_init_delta(d, ptop, BWTREE_INDEX);
+	d->idx.key = sep;
+	d->idx.child = top->right;
+	d->idx.lo = sep;
+	if (i < op->scratch.n) {
+		d->idx.hi = op->scratch.keys[i];
+		d->idx.hinf = 0;
+	} else {
+		d->idx.hi = ptop->high;
+		d->idx.hinf = ptop->hinf;
+	}
+	d->count++;
+	if (!bwt_cas(tree, pos->ppid, ptop, d)) {
+		bwt_op_undelta(op, d);
+		return -EAGAIN;
+	}
+	atomic64_inc(&tree->stats.records[BWTREE_INDEX]);
+	bwt_note_chain(tree, d->depth);
+	pos->ptop = d;
+	return 0;
+}
+
+/* Phase two of a merge: remove the separator @key from the parent. */
+static int bwt_post_index_del(struct bwt_op *op, struct bwt_pos *pp, s64 key)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_rec *ptop = pp->top, *d;
+	int i;
+
+	if (ptop->depth >= tree->chain_max + BWT_CHAIN_SLACK)
+		return bwt_consolidate(op, pp->pid, ptop) ? : -EAGAIN;
+	if (!bwt_want(op, 2, 0, ptop->count + 1, true, bwt_no_caps))
+		return -EAGAIN;
+	if (bwt_collect_scratch(op, ptop))
+		return -EAGAIN;
+	i = bwt_scratch_find(&op->scratch, key);
+	if (WARN_ON_ONCE(i <= 0))
+		return -EAGAIN;
+
+	d = bwt_op_delta(op);
+	bwt_rec_init_delta(d, ptop, BWTREE_INDEX_DEL);
+	d->idx.key = key;
+	d->idx.child = op->scratch.vals[i - 1];
+	d->idx.lo = op->scratch.keys[i - 1];
+	if (i + 1 < op->scratch.n) {
+		d->idx.hi = op->scratch.keys[i + 1];
+		d->idx.hinf = 0;
+	} else {
+		d->idx.hi = ptop->high;
+		d->idx.hinf = ptop->hinf;
+	}
+	d->count--;
+	if (!bwt_cas(tree, pp->pid, ptop, d)) {
+		bwt_op_undelta(op, d);
+		return -EAGAIN;
+	}
+	atomic64_inc(&tree->stats.records[BWTREE_INDEX_DEL]);
+	bwt_note_chain(tree, d->depth);
+	return 0;
+}
+
+static int bwt_help_collapse(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_rec *root = bwt_read(tree, BWT_ROOT);
+	struct bwt_rec *copy = rd->rm.collapse;
+	struct bwt_route rt;
+
+	if (atomic_read(&rd->rm.state) == BWT_RM_COMMITTED)
+		return 0;
+	if (root == copy || root->level <= rd->level) {
+		/* Installed by another thread that has yet to say so. */
+		atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING, BWT_RM_COMMITTED);
+		return 0;
+	}
+	if (WARN_ON_ONCE(root->level != rd->level + 1 || root->count != 1))
+		return -EAGAIN;
+	bwt_route(root, S64_MIN, &rt);
+	if (WARN_ON_ONCE(rt.child != pid))
+		return -EAGAIN;
+	if (!bwt_cas(tree, BWT_ROOT, root, copy))
+		return -EAGAIN;
+	atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING, BWT_RM_COMMITTED);
+	atomic64_inc(&tree->stats.records[copy->kind]);
+	atomic64_inc(&tree->stats.merges);
+	bwt_chain_retire(tree, root);
+	bwt_chain_retire(tree, rd->next);
+	bwt_pid_retire(tree, pid, rd);
+	return BWT_COLLAPSED;
+}
+
+static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_pos pp, lp;
+	struct bwt_route rt;
+	struct bwt_rec *x, *d;
+	int state, ret;
+
+	state = atomic_read(&rd->rm.state);
+	if (state == BWT_RM_PENDING) {
+		ret = bwt_descend(op, rd->low, rd->level + 1, &pp);
+		if (ret)
+			return -EAGAIN;
+		bwt_route(pp.top, rd->low, &rt);
+		if (rt.child != pid || rt.lo != rd->low) {
+			/* The entry is gone: some thread committed. */
+			atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING,
+				       BWT_RM_COMMITTED);
+		} else if (rd->low == pp.top->low) {
+			atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING,
+				       BWT_RM_ABORTED);
+		} else {
+			ret = bwt_post_index_del(op, &pp, rd->low);
+			if (ret)
+				return ret;
+			atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING,
+				       BWT_RM_COMMITTED);
+		}
+		state = atomic_read(&rd->rm.state);
+	}
+	if (state == BWT_RM_ABORTED) {
+		/* @rd was read in this RCU section: no ABA on the slot. */
+		if (bwt_cas(tree, pid, rd, rd->next))
+			bwt_one_retire(tree, rd);
+		return 0;
+	}
+
+	ret = bwt_descend(op, rd->low - 1, rd->level, &lp);
+	if (ret)
+		return -EAGAIN;
+	x = lp.top;
+	if (x->hinf || x->high != rd->low)
+		return 0;	/* already merged */
+	if (WARN_ON_ONCE(x->right != pid))
+		return -EAGAIN;
+	/*
+	 * The merged chain is walked through both halves: keep it within
+	 * bwt_chain_bound() + 1 (the frozen half alone is within the bound).
+	 */
+	if (x->depth && x->depth + rd->depth > bwt_chain_bound(tree))
+		return bwt_consolidate(op, lp.pid, x) ? : -EAGAIN;
+	if (!bwt_want(op, 1, 0, 0, false, bwt_no_caps))
+		return -EAGAIN;
+	d = bwt_op_delta(op);
+	bwt_rec_init_delta(d, x, BWTREE_MERGE);
+	d->depth = x->depth + rd->depth;
+	d->high = rd->high;
+	d->hinf = rd->hinf;
+	d->right = rd->right;
+	d->count = x->count + rd->count;
+	d->merge.sep = rd->low;
+	d->merge.removed = rd->next;
+	if (!bwt_cas(tree, lp.pid, x, d)) {
+		bwt_op_undelta(op, d);
+		return -EAGAIN;
+	}
+	atomic64_inc(&tree->stats.records[BWTREE_MERGE]);
+	atomic64_inc(&tree->stats.merges);
+	bwt_note_chain(tree, d->depth);
+	bwt_pid_retire(tree, pid, rd);
+	return 0;
+}
+
+/**
+ * bwt_help_remove() - drive a frozen node's merge to its end
+ * @op: the operation
+ * @pid: the frozen node
+ * @rd: its REMOVE delta, read in this RCU section
+ *
+ * Context: RCU read-side critical section.
+ * Return: 0 or BWT_COLLAPSED when the merge is over (committed and merged,
+ * or aborted); -EAGAIN to restart.
+ */
+int bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
+{
+	int ret;
+
+	if (rd->rm.collapse)
+		return bwt_help_collapse(op, pid, rd);
+	if (op->help_depth >= 8)
+		return -EAGAIN;
+	op->help_depth++;
+	ret = __bwt_help_remove(op, pid, rd);
+	op->help_depth--;
+	return ret;
+}
+
+/* The root has one child spanning every key: make its contents the root. */
+static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
+{
+	struct bwtree *tree = op->tree;
+	unsigned int caps[3] = { 0, 0, 0 };
+	struct bwt_rec *ctop, *copy, *rd;
+	struct bwt_route rt;
+	struct bwt_bag bag;
+	u64 pid;
+
+	if (!root->level || root->count != 1)
+		return -ENOENT;
+	bwt_route(root, S64_MIN, &rt);
+	pid = rt.child;
+	ctop = bwt_read(tree, pid);
+	if (!ctop)
+		return -EAGAIN;
+	if (ctop->kind == BWTREE_REMOVE) {
+		bwt_help_remove(op, pid, ctop);
+		return -EAGAIN;
+	}
+	if (ctop->low != S64_MIN || !ctop->hinf)
+		return -ENOENT;	/* a split still to be posted */
+	caps[0] = ctop->count ? ctop->count : 1;
+	if (!bwt_want(op, 1, 0, 0, true, caps))
+		return -EAGAIN;
+	copy = op->base[0];
+	bag.keys = copy->keys;
+	bag.vals = bwt_vals(copy);
+	bag.cap = copy->cap;
+	if (bwt_collect(ctop, &bag, op->gather) || bag.n != ctop->count)
+		return -EAGAIN;
+	bwt_base_init(copy, ctop, bag.n);
+
+	rd = bwt_op_delta(op);
+	bwt_rec_init_delta(rd, ctop, BWTREE_REMOVE);
+	atomic_set(&rd->rm.state, BWT_RM_PENDING);
+	rd->rm.collapse = copy;
+	if (!bwt_cas(tree, pid, ctop, rd)) {
+		bwt_op_undelta(op, rd);
+		return -EAGAIN;
+	}
+	op->base[0] = NULL;
+	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
+	return bwt_help_collapse(op, pid, rd);
+}
+
+/**
+ * bwt_try_merge() - merge the node at @level holding @key if underfull
+ * @op: the operation
+ * @key: a key the node holds
+ * @level: its level
+ *
+ * Context: RCU read-side critical section.
+ * Return: 0 if a merge happened at @level; BWT_COLLAPSED if the root lost a
+ * level; -ENOENT if there is nothing to do at @level; -ERANGE if @level is
+ * above the root; -EAGAIN to retry.
+ */
+int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_rec *top, *vtop, *rd;
+	struct bwt_route rt;
+	struct bwt_pos pos;
+	u64 victim;
+	int ret;
+
+	ret = bwt_descend(op, key, level, &pos);
+	if (ret)
+		return ret;
+	top = pos.top;
+	if (pos.pid == BWT_ROOT)
+		return bwt_try_collapse(op, top);
+	if (top->count >= (level ? tree->inner_min : tree->leaf_min))
+		return -ENOENT;
+	if (pos.ppid == BWT_NIL || pos.via_right ||
+	    pos.proute.child != pos.pid || pos.proute.lo != top->low)
+		return -ENOENT;
+	if (top->low != pos.ptop->low) {
+		victim = pos.pid;
+		vtop = top;
+	} else {
+		/* A leftmost child absorbs its right sibling instead. */
+		if (top->hinf || (!pos.ptop->hinf && top->high >= pos.ptop->high))
+			return -ENOENT;
+		bwt_route(pos.ptop, top->high, &rt);
+		if (rt.child != top->right || rt.lo != top->high)
+			return -ENOENT;
+		victim = top->right;
+		vtop = bwt_read(tree, victim);
+		if (!vtop)
+			return -EAGAIN;
+		if (vtop->kind == BWTREE_REMOVE) {
+			bwt_help_remove(op, victim, vtop);
+			return -EAGAIN;
+		}
+		if (vtop->low != top->high)
+			return -EAGAIN;
+	}
+	if (!bwt_want(op, 3, 0, pos.ptop->count + 1, true, bwt_no_caps))
+		return -EAGAIN;
+	rd = bwt_op_delta(op);
+	bwt_rec_init_delta(rd, vtop, BWTREE_REMOVE);
+	atomic_set(&rd->rm.state, BWT_RM_PENDING);
+	if (!bwt_cas(tree, victim, vtop, rd)) {
+		bwt_op_undelta(op, rd);
+		return -EAGAIN;
+	}
+	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
+	/*
+	 * If this attempt cannot finish the merge, the next one (or any
+	 * writer passing by) helps it along from where it stopped.
+	 */
+	ret = bwt_help_remove(op, victim, rd);
+	return ret == BWT_COLLAPSED ? 0 : ret;
+}

@@ -1,0 +1,680 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bwtree: trees, operations and the descent from the root.
+ *
+ * Prefixes: bwtree_ public API, bwt_op_ one operation's state, bwt_ the
+ * rest.  @tree is a tree, @op an operation, @pos where a descent ended,
+ * @top the newest record of a node, @pid a page ID.
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/export.h>
+#include <linux/module.h>
+#include <linux/bug.h>
+#include "internal.h"
+
+/**
+ * DOC: Operations and preallocation
+ *
+ * An operation runs as a loop of attempts.  Each attempt first allocates,
+ * with GFP_KERNEL and outside any RCU read section, whatever the previous
+ * attempt found it needed (a delta record, a base node, a page ID, scratch
+ * space), then enters rcu_read_lock(), descends from the root, and tries
+ * to publish its change with one compare-and-swap.  Inside the read section
+ * nothing is allocated and nothing sleeps.  An attempt that lost a race, or
+ * finished a structure modification (its own or another thread's), or ran
+ * short of memory returns -EAGAIN and the loop starts again from the root:
+ * no record pointer survives rcu_read_unlock().
+ *
+ * If an allocation fails the operation returns -ENOMEM.  Nothing it did is
+ * visible: its own change is published last, in a single compare-and-swap,
+ * and the structure modifications it may have completed on the way
+ * (consolidations, splits, merges) change no key or value.  Unused
+ * preallocated memory is freed at once, for it was never published.
+ *
+ * Failed compare-and-swaps back off with cpu_relax() for a time that grows
+ * with the number of retries, up to a bound, and the loop calls
+ * cond_resched() between attempts.  Every failed compare-and-swap means
+ * another one succeeded, so the tree as a whole always makes progress.
+ */
+
+#define BWT_BACKOFF_MAX	1024
+
+/* A node below this merges; an inner node with one child always does. */
+static unsigned int bwt_min_of(unsigned int max, unsigned int floor)
+{
+	return max(max / 4, floor);
+}
+
+unsigned int bwt_node_max(struct bwtree *tree, unsigned int level)
+{
+	return level ? tree->inner_max : tree->leaf_max;
+}
+
+void bwt_note_chain(struct bwtree *tree, unsigned int depth)
+{
+	int cur = atomic_read(&tree->stats.longest_chain);
+
+	while (depth > cur)
+		if (atomic_try_cmpxchg(&tree->stats.longest_chain, &cur, depth))
+			break;
+}
+
+void bwt_op_init(struct bwt_op *op, struct bwtree *tree, bool writer)
+{
+	memset(op, 0, sizeof(*op));
+	op->tree = tree;
+	op->writer = writer;
+	op->pid[0] = BWT_NIL;
+	op->pid[1] = BWT_NIL;
+}
+
+/**
+ * bwt_op_refill() - allocate what the last attempt found missing
+ * @op: the operation
+ *
+ * Context: process context, outside RCU read sections.
+ * Return: 0 or -ENOMEM.
+ */
+int bwt_op_refill(struct bwt_op *op)
+{
+	struct bwtree *tree = op->tree;
+	unsigned int i;
+
+	might_sleep();
+	while (op->ndelta < op->need_delta) {
+		struct bwt_rec *d = bwt_delta_alloc(tree);
+
+		if (!d)
+			return -ENOMEM;
+		op->delta[op->ndelta++] = d;
+	}
+	for (i = 0; i < ARRAY_SIZE(op->base); i++) {
+		if (!op->need_cap[i])
+			continue;
+		if (op->base[i] && op->base[i]->cap >= op->need_cap[i])
+			continue;
+		if (op->base[i])
+			bwt_rec_free_now(tree, op->base[i]);
+		op->base[i] = bwt_base_alloc(tree, op->need_cap[i]);
+		if (!op->base[i])
+			return -ENOMEM;
+	}
+	for (i = 0; i < op->need_pid; i++) {
+		if (op->pid[i] != BWT_NIL)
+			continue;
+		if (bwt_pid_alloc(tree, &op->pid[i]))
+			return -ENOMEM;
+	}
+	if (op->need_scratch > op->scratch.cap) {
+		kvfree(op->scratch.keys);
+		op->scratch.cap = 0;
+		op->scratch.keys = kvmalloc_array(op->need_scratch,
+						  2 * sizeof(s64), GFP_KERNEL);
+		if (!op->scratch.keys)
+			return -ENOMEM;
+		op->scratch.vals = (u64 *)&op->scratch.keys[op->need_scratch];
+		op->scratch.cap = op->need_scratch;
+	}
+	if (op->need_gather && !op->gather) {
+		op->gather = kmalloc(sizeof(*op->gather), GFP_KERNEL);
+		if (!op->gather)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * bwt_op_finish() - free what an operation allocated and did not publish
+ * @op: the operation
+ */
+void bwt_op_finish(struct bwt_op *op)
+{
+	struct bwtree *tree = op->tree;
+	unsigned int i;
+
+	while (op->ndelta)
+		bwt_rec_free_now(tree, op->delta[--op->ndelta]);
+	for (i = 0; i < ARRAY_SIZE(op->base); i++)
+		if (op->base[i])
+			bwt_rec_free_now(tree, op->base[i]);
+	for (i = 0; i < ARRAY_SIZE(op->pid); i++)
+		if (op->pid[i] != BWT_NIL)
+			bwt_pid_free(tree, op->pid[i]);
+	kvfree(op->scratch.keys);
+	kfree(op->gather);
+	if (op->restarts)
+		atomic64_add(op->restarts, &tree->stats.retries);
+}
+
+/**
+ * bwt_op_delta() - take a preallocated delta record
+ * @op: the operation
+ *
+ * Return: a zeroed record, or NULL if none is left.
+ */
+struct bwt_rec *bwt_op_delta(struct bwt_op *op)
+{
+	struct bwt_rec *d;
+
+	if (!op->ndelta)
+		return NULL;
+	d = op->delta[--op->ndelta];
+	memset(d, 0, sizeof(*d));
+	d->kind = BWTREE_INSERT;
+	return d;
+}
+
+/* Give back a delta whose compare-and-swap failed: nobody saw it. */
+void bwt_op_undelta(struct bwt_op *op, struct bwt_rec *d)
+{
+	op->delta[op->ndelta++] = d;
+}
+
+/**
+ * bwt_op_backoff() - wait a little before the next attempt
+ * @op: the operation
+ *
+ * Context: outside RCU read sections; may sleep.
+ */
+void bwt_op_backoff(struct bwt_op *op)
+{
+	unsigned int i, spins;
+
+	op->restarts++;
+	spins = min_t(unsigned int, op->restarts * 8, BWT_BACKOFF_MAX);
+	for (i = 0; i < spins; i++)
+		cpu_relax();
+	cond_resched();
+}
+
+/* Walked right from @pos->top: tell the parent about its right sibling. */
+static void bwt_help_index(struct bwt_op *op, struct bwt_pos *pos)
+{
+	if (!op->writer || pos->ppid == BWT_NIL || !op->gather ||
+	    !op->scratch.cap)
+		return;
+	bwt_post_index(op, pos);
+}
+
+/**
+ * bwt_descend() - find the node at a level that holds a key
+ * @op: the operation; a writer also helps finish structure modifications
+ *	and keeps the inner nodes it passes short and small enough
+ * @key: the key
+ * @level: 0 for a leaf
+ * @pos: where the descent ended: the node, and the parent entry used
+ *
+ * A reader that meets a frozen node reads its frozen contents unless the
+ * merge already committed and it came from the parent, in which case the
+ * contents may have moved left: it restarts.  A writer helps the merge
+ * along and restarts.
+ *
+ * Context: RCU read-side critical section.
+ * Return: 0; -EAGAIN to restart from the root (after refilling @op);
+ * -ERANGE if the tree has no such level.
+ */
+int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
+		struct bwt_pos *pos)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_route rt;
+	struct bwt_rec *top;
+	u64 pid = BWT_ROOT;
+	int ret;
+
+	pos->ppid = BWT_NIL;
+	pos->ptop = NULL;
+	pos->via_right = false;
+	top = bwt_read(tree, pid);
+	if (top->level < level)
+		return -ERANGE;
+	for (;;) {
+		if (unlikely(!top))
+			return -EAGAIN;	/* a stale pid: start again */
+		if (top->kind == BWTREE_REMOVE) {
+			if (op->writer) {
+				bwt_help_remove(op, pid, top);
+				return -EAGAIN;
+			}
+			if (atomic_read(&top->rm.state) == BWT_RM_COMMITTED &&
+			    (!pos->via_right || top->rm.collapse))
+				return -EAGAIN;
+			top = top->next;
+		}
+		if (!bwt_below_high(top, key)) {
+			if (WARN_ON_ONCE(top->right == BWT_NIL))
+				return -EAGAIN;
+			pos->pid = pid;
+			pos->top = top;
+			bwt_help_index(op, pos);
+			pid = top->right;
+			top = bwt_read(tree, pid);
+			pos->via_right = true;
+			continue;
+		}
+		if (unlikely(key < top->low || top->level < level))
+			return -EAGAIN;
+		pos->pid = pid;
+		pos->top = top;
+		if (top->level == level)
+			return 0;
+		if (op->writer) {
+			ret = bwt_maintain(op, pos);
+			if (ret)
+				return ret;
+		}
+		bwt_route(top, key, &rt);
+		pos->ppid = pid;
+		pos->ptop = top;
+		pos->proute = rt;
+		pos->via_right = false;
+		pid = rt.child;
+		top = bwt_read(tree, pid);
+	}
+}
+
+static int bwt_check_params(const struct bwtree_params *p)
+{
+	if (p->leaf_max && (p->leaf_max < BWTREE_MIN_NODE ||
+			    p->leaf_max > BWTREE_MAX_NODE))
+		return -EINVAL;
+	if (p->inner_max && (p->inner_max < BWTREE_MIN_NODE ||
+			     p->inner_max > BWTREE_MAX_NODE))
+		return -EINVAL;
+	if (p->chain_max > BWTREE_MAX_CHAIN)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * bwtree_create() - make an empty tree
+ * @params: tunables, or NULL for the defaults
+ *
+ * Context: process context; may sleep.
+ * Return: the tree, ERR_PTR(-EINVAL) for bad @params, ERR_PTR(-ENOMEM).
+ */
+struct bwtree *bwtree_create(const struct bwtree_params *params)
+{
+	static const struct bwtree_params defaults;
+	const struct bwtree_params *p = params ? params : &defaults;
+	struct bwtree *tree;
+	struct bwt_rec *root;
+	int ret;
+
+	ret = bwt_check_params(p);
+	if (ret)
+		return ERR_PTR(ret);
+	tree = kzalloc(sizeof(*tree), GFP_KERNEL);
+	if (!tree)
+		return ERR_PTR(-ENOMEM);
+	tree->leaf_max = p->leaf_max ? p->leaf_max : BWT_DEF_LEAF_MAX;
+	tree->inner_max = p->inner_max ? p->inner_max : BWT_DEF_INNER_MAX;
+	tree->chain_max = p->chain_max ? p->chain_max : BWT_DEF_CHAIN_MAX;
+	tree->leaf_min = bwt_min_of(tree->leaf_max, 1);
+	tree->inner_min = bwt_min_of(tree->inner_max, 2);
+	tree->max_bytes = p->max_bytes;
+	tree->account = p->account;
+	bwt_charge(tree, sizeof(*tree));
+
+	ret = bwt_map_init(tree);
+	if (ret)
+		goto err_map;
+	root = bwt_base_alloc(tree, 1);
+	if (!root) {
+		ret = -ENOMEM;
+		goto err_map;
+	}
+	root->kind = BWTREE_LEAF;
+	root->low = S64_MIN;
+	root->hinf = 1;
+	root->right = BWT_NIL;
+	rcu_assign_pointer(*bwt_map_slot(&tree->map, BWT_ROOT), root);
+	atomic64_inc(&tree->stats.records[BWTREE_LEAF]);
+	return tree;
+
+err_map:
+	bwt_map_destroy(tree);
+	bwt_charge(tree, -(long)sizeof(*tree));
+	kfree(tree);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(bwtree_create);
+
+/**
+ * bwtree_destroy() - free a tree and everything in it
+ * @tree: the tree; no other thread may use it any more
+ *
+ * Waits for the RCU callbacks that still refer to the tree.
+ *
+ * Context: process context; sleeps.
+ */
+void bwtree_destroy(struct bwtree *tree)
+{
+	if (!tree)
+		return;
+	might_sleep();
+	/* Callbacks that free page IDs write to the tree's table. */
+	rcu_barrier();
+	bwt_map_destroy(tree);
+	bwt_charge(tree, -(long)sizeof(*tree));
+	WARN_ON_ONCE(atomic_long_read(&tree->bytes));
+	kfree(tree);
+}
+EXPORT_SYMBOL_GPL(bwtree_destroy);
+
+enum bwt_write {
+	BWT_W_INSERT,
+	BWT_W_UPSERT,
+	BWT_W_DELETE,
+};
+
+struct bwt_wres {
+	u64 old;
+	bool found;
+	bool underflow;
+};
+
+static bool bwt_over_limit(struct bwtree *tree)
+{
+	if (tree->max_bytes &&
+	    atomic_long_read(&tree->bytes) >= (long)tree->max_bytes)
+		return true;
+	return tree->account && tree->account->limit &&
+	       atomic_long_read(&tree->account->bytes) >= tree->account->limit;
+}
+
+static int __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key, u64 val,
+		       struct bwt_wres *res)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_pos pos;
+	struct bwt_rec *top, *d;
+	bool present;
+	u64 old = 0;
+	int ret;
+
+	ret = bwt_descend(op, key, 0, &pos);
+	if (ret)
+		return ret;
+	top = pos.top;
+	present = bwt_leaf_find(top, key, &old);
+	if (w == BWT_W_INSERT && present)
+		return -EEXIST;
+	if (w == BWT_W_DELETE && !present)
+		return -ENOENT;
+	if (!present && top->count >= tree->leaf_max)
+		return bwt_split(op, &pos) ? : -EAGAIN;
+	if (top->depth >= tree->chain_max)
+		return bwt_consolidate(op, pos.pid, top) ? : -EAGAIN;
+
+	d = bwt_op_delta(op);
+	if (WARN_ON_ONCE(!d))
+		return -EAGAIN;
+	bwt_rec_init_delta(d, top, w == BWT_W_DELETE ? BWTREE_DELETE :
+			   BWTREE_INSERT);
+	d->kv.key = key;
+	d->kv.val = val;
+	if (w == BWT_W_DELETE)
+		d->count--;
+	else if (!present)
+		d->count++;
+	if (!bwt_cas(tree, pos.pid, top, d)) {
+		bwt_op_undelta(op, d);
+		return -EAGAIN;
+	}
+	atomic64_inc(&tree->stats.records[d->kind]);
+	bwt_note_chain(tree, d->depth);
+	if (w == BWT_W_DELETE)
+		atomic64_dec(&tree->count);
+	else if (!present)
+		atomic64_inc(&tree->count);
+	res->old = old;
+	res->found = present;
+	res->underflow = w == BWT_W_DELETE && pos.pid != BWT_ROOT &&
+			 d->count < tree->leaf_min;
+	return 0;
+}
+
+/*
+ * After a delete left a leaf small: merge it, then look at each level above
+ * for a node made small in turn, up to the root, which may collapse.
+ */
+static void bwt_merge_up(struct bwtree *tree, s64 key)
+{
+	struct bwt_op op;
+	unsigned int level = 0, tries = 0;
+	int ret;
+
+	bwt_op_init(&op, tree, true);
+	op.need_delta = 3;
+	op.need_gather = true;
+	op.need_scratch = 2 * tree->inner_max + 8;
+	while (tries++ < 64) {
+		if (bwt_op_refill(&op))
+			break;
+		rcu_read_lock();
+		ret = bwt_try_merge(&op, key, level);
+		rcu_read_unlock();
+		if (ret == -EAGAIN) {
+			bwt_op_backoff(&op);
+			continue;
+		}
+		if (ret == -ERANGE)
+			break;		/* above the root */
+		if (ret == BWT_COLLAPSED)
+			level = level ? level - 1 : 0;	/* look at it again */
+		else
+			level++;
+	}
+	bwt_op_finish(&op);
+}
+
+static int bwt_write(struct bwtree *tree, enum bwt_write w, s64 key,
+		     u64 val, struct bwt_wres *res)
+{
+	struct bwt_op op;
+	int ret;
+
+	might_sleep();
+	if (w != BWT_W_DELETE && bwt_over_limit(tree))
+		return -ENOSPC;
+	bwt_op_init(&op, tree, true);
+	op.need_delta = 1;
+	for (;;) {
+		ret = bwt_op_refill(&op);
+		if (ret)
+			break;
+		rcu_read_lock();
+		ret = __bwt_write(&op, w, key, val, res);
+		rcu_read_unlock();
+		if (ret != -EAGAIN)
+			break;
+		bwt_op_backoff(&op);
+	}
+	bwt_op_finish(&op);
+	if (!ret && res->underflow)
+		bwt_merge_up(tree, key);
+	return ret;
+}
+
+/**
+ * bwtree_insert() - add a key that is not in the tree
+ * @tree: the tree
+ * @key: the key
+ * @value: its value
+ *
+ * Context: process context; may sleep.
+ * Return: 0; -EEXIST if @key is present; -ENOMEM (nothing changed);
+ * -ENOSPC if the tree or its account reached its memory limit.
+ */
+int bwtree_insert(struct bwtree *tree, s64 key, u64 value)
+{
+	struct bwt_wres res;
+
+	return bwt_write(tree, BWT_W_INSERT, key, value, &res);
+}
+EXPORT_SYMBOL_GPL(bwtree_insert);
+
+/**
+ * bwtree_upsert() - add a key or replace its value
+ * @tree: the tree
+ * @key: the key
+ * @value: its value
+ * @replaced: if not NULL, set to whether @key was present
+ *
+ * Context: process context; may sleep.
+ * Return: 0; -ENOMEM (nothing changed); -ENOSPC if the tree or its account
+ * reached its memory limit.
+ */
+int bwtree_upsert(struct bwtree *tree, s64 key, u64 value, bool *replaced)
+{
+	struct bwt_wres res;
+	int ret;
+
+	ret = bwt_write(tree, BWT_W_UPSERT, key, value, &res);
+	if (!ret && replaced)
+		*replaced = res.found;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(bwtree_upsert);
+
+/**
+ * bwtree_delete() - remove a key
+ * @tree: the tree
+ * @key: the key
+ * @value: if not NULL, set to the value the key had
+ *
+ * Context: process context; may sleep.
+ * Return: 0; -ENOENT if @key is absent; -ENOMEM (nothing changed).
+ */
+int bwtree_delete(struct bwtree *tree, s64 key, u64 *value)
+{
+	struct bwt_wres res;
+	int ret;
+
+	ret = bwt_write(tree, BWT_W_DELETE, key, 0, &res);
+	if (!ret && value)
+		*value = res.old;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(bwtree_delete);
+
+/**
+ * bwtree_lookup() - find a key's value
+ * @tree: the tree
+ * @key: the key
+ * @value: where to put its value
+ *
+ * Never allocates and never sleeps; takes no lock but the RCU read lock.
+ *
+ * Context: any context where rcu_read_lock() may be taken.
+ * Return: 0, or -ENOENT if @key is absent.
+ */
+int bwtree_lookup(struct bwtree *tree, s64 key, u64 *value)
+{
+	struct bwt_op op;
+	struct bwt_pos pos;
+	bool found;
+	int ret;
+
+	op.tree = tree;
+	op.writer = false;
+	rcu_read_lock();
+	while ((ret = bwt_descend(&op, key, 0, &pos)) == -EAGAIN)
+		cpu_relax();
+	found = !ret && bwt_leaf_find(pos.top, key, value);
+	rcu_read_unlock();
+	return found ? 0 : -ENOENT;
+}
+EXPORT_SYMBOL_GPL(bwtree_lookup);
+
+/**
+ * bwtree_count() - the number of keys
+ * @tree: the tree
+ *
+ * Exact when no update is in flight; O(1).
+ *
+ * Context: any.
+ * Return: the number of keys.
+ */
+u64 bwtree_count(struct bwtree *tree)
+{
+	return atomic64_read(&tree->count);
+}
+EXPORT_SYMBOL_GPL(bwtree_count);
+
+/**
+ * bwtree_get_stats() - read a tree's counters
+ * @tree: the tree
+ * @stats: where to put them
+ *
+ * Context: any.
+ */
+void bwtree_get_stats(struct bwtree *tree, struct bwtree_stats *stats)
+{
+	struct bwt_counters *c = &tree->stats;
+	unsigned int i;
+
+	memset(stats, 0, sizeof(*stats));
+	for (i = 0; i < BWTREE_NR_KINDS; i++)
+		stats->records[i] = atomic64_read(&c->records[i]);
+	stats->count = atomic64_read(&tree->count);
+	rcu_read_lock();
+	stats->height = bwt_read(tree, BWT_ROOT)->level + 1;
+	rcu_read_unlock();
+	stats->pages = atomic64_read(&tree->map.in_use);
+	stats->bytes = atomic_long_read(&tree->bytes);
+	stats->consolidations = atomic64_read(&c->consolidations);
+	stats->splits = atomic64_read(&c->splits);
+	stats->merges = atomic64_read(&c->merges);
+	stats->cas_failures = atomic64_read(&c->cas_failures);
+	stats->retries = atomic64_read(&c->retries);
+	stats->longest_chain = atomic_read(&c->longest_chain);
+}
+EXPORT_SYMBOL_GPL(bwtree_get_stats);
+
+/**
+ * bwtree_get_params() - the tunables a tree was made with
+ * @tree: the tree
+ * @params: where to put them, defaults resolved
+ *
+ * Context: any.
+ */
+void bwtree_get_params(struct bwtree *tree, struct bwtree_params *params)
+{
+	params->leaf_max = tree->leaf_max;
+	params->inner_max = tree->inner_max;
+	params->chain_max = tree->chain_max;
+	params->max_bytes = tree->max_bytes;
+	params->account = tree->account;
+}
+EXPORT_SYMBOL_GPL(bwtree_get_params);
+
+/**
+ * bwtree_init() - set up the record caches
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int bwtree_init(void)
+{
+	return bwt_records_init();
+}
+EXPORT_SYMBOL_GPL(bwtree_init);
+
+/**
+ * bwtree_exit() - wait for deferred frees, then destroy the caches
+ *
+ * Every tree must have been destroyed.
+ *
+ * Context: module exit; sleeps.
+ */
+void bwtree_exit(void)
+{
+	bwt_records_exit();
+}
+EXPORT_SYMBOL_GPL(bwtree_exit);

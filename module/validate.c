@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bwtree invariant checker and dumper, for tests and debugging.
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/export.h>
+#include <linux/printk.h>
+#include "internal.h"
+
+struct bwt_check {
+	struct bwtree *tree;
+	struct bwt_bag bag;
+	struct bwt_gather *gather;
+	u64 keys;
+	u64 nodes;
+};
+
+#define bwt_bad(fmt, ...) \
+	pr_err("bwtree: validate: " fmt "\n", ##__VA_ARGS__)
+
+/* Check one node; set *@pid to its right sibling. */
+static int bwt_check_node(struct bwt_check *c, unsigned int level, u64 *pid,
+			  s64 *expect_low, u64 *first_child)
+{
+	struct bwtree *tree = c->tree;
+	unsigned int bound = bwt_chain_bound(tree) + 1;
+	struct bwt_rec *top = bwt_read(tree, *pid), *rec;
+	unsigned int i;
+	int ret;
+
+	if (!top) {
+		bwt_bad("pid %llu at level %u has no record", *pid, level);
+		return -EUCLEAN;
+	}
+	for (rec = top; rec; rec = rec->next) {
+		if (READ_ONCE(rec->dead)) {
+			bwt_bad("pid %llu: retired record reachable", *pid);
+			return -EUCLEAN;
+		}
+	}
+	if (top->kind == BWTREE_REMOVE) {
+		if (top->rm.collapse ||
+		    atomic_read(&top->rm.state) == BWT_RM_ABORTED) {
+			bwt_bad("pid %llu: a root collapse or an aborted merge left behind",
+				*pid);
+			return -EUCLEAN;
+		}
+		top = top->next;
+	}
+	if (top->level != level || top->low != *expect_low) {
+		bwt_bad("pid %llu: level %u low %lld, expected level %u low %lld",
+			*pid, top->level, top->low, level, *expect_low);
+		return -EUCLEAN;
+	}
+	if (top->depth > bound) {
+		bwt_bad("pid %llu: chain of %u records", *pid, top->depth);
+		return -EUCLEAN;
+	}
+	if (!top->hinf && top->high <= top->low) {
+		bwt_bad("pid %llu: empty range [%lld, %lld)", *pid, top->low,
+			top->high);
+		return -EUCLEAN;
+	}
+	ret = bwt_collect(top, &c->bag, c->gather);
+	if (ret) {
+		bwt_bad("pid %llu: cannot fold its chain (%d)", *pid, ret);
+		return -EUCLEAN;
+	}
+	if (c->bag.n != top->count) {
+		bwt_bad("pid %llu: count %u but %u items", *pid, top->count,
+			c->bag.n);
+		return -EUCLEAN;
+	}
+	for (i = 0; i < c->bag.n; i++) {
+		s64 k = c->bag.keys[i];
+
+		if (!bwt_holds(top, k) || (i && k <= c->bag.keys[i - 1])) {
+			bwt_bad("pid %llu: key %lld out of order or range",
+				*pid, k);
+			return -EUCLEAN;
+		}
+	}
+	if (level) {
+		if (!c->bag.n || c->bag.keys[0] != top->low) {
+			bwt_bad("pid %llu: first separator is not the low key",
+				*pid);
+			return -EUCLEAN;
+		}
+		if (*first_child == BWT_NIL)
+			*first_child = c->bag.vals[0];
+		for (i = 0; i < c->bag.n; i++) {
+			struct bwt_rec *ch = bwt_read(tree, c->bag.vals[i]);
+
+			if (ch && ch->kind == BWTREE_REMOVE)
+				ch = ch->next;
+			if (!ch || ch->level != level - 1 ||
+			    ch->low != c->bag.keys[i] ||
+			    (i + 1 < c->bag.n &&
+			     (ch->hinf || ch->high > c->bag.keys[i + 1]))) {
+				bwt_bad("pid %llu: entry %lld -> %llu does not bracket its child",
+					*pid, c->bag.keys[i], c->bag.vals[i]);
+				return -EUCLEAN;
+			}
+		}
+	} else {
+		c->keys += c->bag.n;
+	}
+	c->nodes++;
+	if (top->hinf) {
+		if (top->right != BWT_NIL) {
+			bwt_bad("pid %llu: last node has a right sibling", *pid);
+			return -EUCLEAN;
+		}
+		*pid = BWT_NIL;
+	} else {
+		if (top->right == BWT_NIL) {
+			bwt_bad("pid %llu: no right sibling below +inf", *pid);
+			return -EUCLEAN;
+		}
+		*expect_low = top->high;
+		*pid = top->right;
+	}
+	return 0;
+}
+
+static int bwt_check_tree(struct bwt_check *c)
+{
+	struct bwtree *tree = c->tree;
+	struct bwt_rec *root = bwt_read(tree, BWT_ROOT);
+	int level = root->level, ret;
+	u64 start = BWT_ROOT;
+
+	if (root->kind == BWTREE_REMOVE) {
+		bwt_bad("the root is frozen");
+		return -EUCLEAN;
+	}
+	for (; level >= 0; level--) {
+		u64 pid = start, first_child = BWT_NIL;
+		s64 low = S64_MIN;
+
+		while (pid != BWT_NIL) {
+			ret = bwt_check_node(c, level, &pid, &low, &first_child);
+			if (ret)
+				return ret;
+		}
+		start = first_child;
+	}
+	if (c->keys != atomic64_read(&tree->count)) {
+		bwt_bad("%llu keys in leaves, count says %lld", c->keys,
+			(long long)atomic64_read(&tree->count));
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
+/**
+ * bwtree_validate() - check every invariant of a tree
+ * @tree: the tree; no update may run concurrently
+ *
+ * Checks at every level that the nodes tile the key space through their
+ * right siblings, that keys are sorted and inside their node's range,
+ * that each node's count matches its contents, that every separator is
+ * its child's low key and brackets it, that delta chains stay within their
+ * bound, that no retired record is reachable and that the leaves hold
+ * bwtree_count() keys.  Unfinished splits and merges are allowed.  On
+ * failure it logs what broke; built with CONFIG_BWTREE_DEBUG (make
+ * BWTREE_DEBUG=1) it also dumps the tree with bwtree_dump().
+ *
+ * Context: process context; may sleep (allocates scratch space).
+ * Return: 0 if the tree is sound, -EUCLEAN if not, -ENOMEM.
+ */
+int bwtree_validate(struct bwtree *tree)
+{
+	unsigned int cap = 4 * BWTREE_MAX_NODE + 2 * BWT_GATHER_MAX;
+	struct bwt_check c = { .tree = tree };
+	int ret;
+
+	c.gather = kmalloc(sizeof(*c.gather), GFP_KERNEL);
+	c.bag.keys = kvmalloc_array(cap, 2 * sizeof(s64), GFP_KERNEL);
+	if (!c.gather || !c.bag.keys) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	c.bag.vals = (u64 *)&c.bag.keys[cap];
+	c.bag.cap = cap;
+	rcu_read_lock();
+	ret = bwt_check_tree(&c);
+	rcu_read_unlock();
+	if (ret && IS_ENABLED(CONFIG_BWTREE_DEBUG))
+		bwtree_dump(tree);
+out:
+	kvfree(c.bag.keys);
+	kfree(c.gather);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(bwtree_validate);
+
+static const char * const bwt_kind_name[BWTREE_NR_KINDS] = {
+	[BWTREE_LEAF] = "leaf",
+	[BWTREE_INNER] = "inner",
+	[BWTREE_INSERT] = "insert",
+	[BWTREE_DELETE] = "delete",
+	[BWTREE_SPLIT] = "split",
+	[BWTREE_INDEX] = "index",
+	[BWTREE_INDEX_DEL] = "index-del",
+	[BWTREE_REMOVE] = "remove",
+	[BWTREE_MERGE] = "merge",
+};
+
+/**
+ * bwtree_dump() - print a tree's nodes to the kernel log, level by level
+ * @tree: the tree; best without concurrent updates
+ *
+ * Prints each node's pid, range, count, right sibling and its chain's
+ * kinds.  Meant for small trees in tests.
+ *
+ * Context: any context where rcu_read_lock() may be taken.
+ */
+void bwtree_dump(struct bwtree *tree)
+{
+	struct bwt_rec *root, *top, *rec;
+	u64 pid, start = BWT_ROOT;
+	int level, nodes = 0;
+
+	rcu_read_lock();
+	root = bwt_read(tree, BWT_ROOT);
+	for (level = root->level; level >= 0 && start != BWT_NIL; level--) {
+		u64 first = BWT_NIL;
+
+		pr_info("bwtree: level %d\n", level);
+		for (pid = start; pid != BWT_NIL && nodes < 4096; nodes++) {
+			struct bwt_route rt;
+
+			top = bwt_read(tree, pid);
+			if (!top)
+				break;
+			pr_info("bwtree:  pid %llu [%lld, %s%lld) count %u right %lld depth %u:",
+				pid, top->low, top->hinf ? "+inf " : "",
+				top->high, top->count, (s64)top->right,
+				top->depth);
+			for (rec = top; rec; rec = rec->next)
+				pr_cont(" %s", bwt_kind_name[rec->kind]);
+			pr_cont("\n");
+			if (top->kind == BWTREE_REMOVE)
+				top = top->next;
+			if (level && first == BWT_NIL) {
+				bwt_route(top, top->low, &rt);
+				first = rt.child;
+			}
+			pid = top->hinf ? BWT_NIL : top->right;
+		}
+		start = first;
+	}
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_GPL(bwtree_dump);
