@@ -104,10 +104,10 @@ void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt)
 		case BWTREE_INDEX:
 		case BWTREE_INDEX_DEL:
 			if (key >= rec->idx.lo &&
-			    (rec->idx.hinf || key < rec->idx.hi)) {
+			    (rec->idx_hinf || key < rec->idx.hi)) {
 				rt->lo = rec->idx.lo;
 				rt->hi = rec->idx.hi;
-				rt->hinf = rec->idx.hinf;
+				rt->hinf = rec->idx_hinf;
 				rt->child = rec->idx.child;
 				return;
 			}
@@ -226,6 +226,7 @@ static int bwt_bag_add(struct bwt_bag *bag, s64 key, u64 val)
 }
 
 /* KV and INDEX payloads share their first two fields: key, then value. */
+static_assert(BWT_DELTA_SIZE % BWT_REC_ALIGN == 0);
 static_assert(offsetof(struct bwt_rec, kv.key) ==
 	      offsetof(struct bwt_rec, idx.key));
 static_assert(offsetof(struct bwt_rec, kv.val) ==
@@ -333,7 +334,6 @@ void bwt_rec_init_delta(struct bwt_rec *d, const struct bwt_rec *top,
 	d->level = top->level;
 	d->depth = top->depth + 1;
 	d->hinf = top->hinf;
-	d->dead = 0;
 	d->count = top->count;
 	d->low = top->low;
 	d->high = top->high;

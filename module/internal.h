@@ -65,27 +65,33 @@ enum bwt_rm_state {
 struct bwtree;
 
 /**
- * struct bwt_rec - header of every record, followed by its kind's payload
+ * struct bwt_rec - one record: a delta, or a base node with its arrays
  * @kind: &enum bwtree_kind
  * @level: 0 for leaves, parents one more than their children
- * @depth: records in the chain from here to the base, 0 for a base node
+ * @depth: delta records between here and the base (this one included,
+ *	both halves of a merge counted), 0 for a base node
  * @hinf: the node's high key is +infinity (@high is then unused)
- * @dead: set once the record is retired; a stale reader may restart
  * @count: items in the node (keys, or children for an inner node)
+ * @next: the next older record of the chain, NULL for a base node
+ * @kv: INSERT, DELETE: the key and value
+ * @idx: INDEX, INDEX_DEL: separator @idx.key was added (removed); keys in
+ *	[@idx.lo, @idx.hi) (or to +inf when @idx_hinf) route to @idx.child
+ * @merge: MERGE: keys >= @merge.sep are in chain @merge.removed
+ * @rm: REMOVE: the merge's state; @rm.collapse is the root's new contents
+ *	when the node is the root's only child; @rm.tree and @rm.pid for
+ *	retirement
  * @low: lowest key the node holds (inclusive)
  * @high: first key the node no longer holds (exclusive), unless @hinf
  * @right: pid of the right sibling, or BWT_NIL
- * @next: the next older record of the chain, NULL for a base node
  * @rcu: for freeing after a grace period
- * @kv: INSERT, DELETE: the key and value
- * @idx: INDEX, INDEX_DEL: separator @idx.key was added (removed); keys in
- *	[@idx.lo, @idx.hi) (or to +inf when @idx.hinf) route to @idx.child
- * @merge: MERGE: keys >= @merge.sep are in chain @merge.removed
- * @rm: REMOVE: the merge's state; @rm.collapse is the root's new contents
- *	when the node is the root's only child; @rm.tree for retirement
- * @fl: a free record in the pid free list carries the pid
- * @cap: base nodes: capacity of keys[] and of the values after it
+ * @dead: set once the record is retired; a stale reader may restart
+ * @idx_hinf: INDEX, INDEX_DEL: @idx.hi is +infinity
+ * @cap: base nodes: capacity of @keys and of the values after it
  * @keys: base nodes: sorted keys, then @cap values (or child pids)
+ *
+ * What a search reads of a delta (kind, next, key, value) sits in its first
+ * 32 bytes, which never straddle a cache line (records are 32-byte
+ * aligned and sized); a node's range is read from its newest record only.
  */
 struct bwt_rec {
 	u8 kind;
@@ -93,13 +99,7 @@ struct bwt_rec {
 	u8 depth;
 	u8 hinf;
 	u32 count;
-	u32 dead;
-	u32 cap;
-	s64 low;
-	s64 high;
-	u64 right;
 	struct bwt_rec *next;
-	struct rcu_head rcu;
 	union {
 		struct {
 			s64 key;
@@ -110,7 +110,6 @@ struct bwt_rec {
 			u64 child;
 			s64 lo;
 			s64 hi;
-			u8 hinf;
 		} idx;
 		struct {
 			s64 sep;
@@ -122,13 +121,21 @@ struct bwt_rec {
 			struct bwtree *tree;
 			u64 pid;
 		} rm;
-		DECLARE_FLEX_ARRAY(s64, keys);
 	};
+	s64 low;
+	s64 high;
+	u64 right;
+	struct rcu_head rcu;
+	u8 dead;
+	u8 idx_hinf;
+	u32 cap;
+	s64 keys[];
 };
 
+#define BWT_REC_ALIGN	32
 #define BWT_DELTA_SIZE	sizeof(struct bwt_rec)
 #define BWT_BASE_SIZE(cap) \
-	(offsetof(struct bwt_rec, keys) + (size_t)(cap) * 2 * sizeof(s64))
+	(sizeof(struct bwt_rec) + (size_t)(cap) * 2 * sizeof(s64))
 
 static inline u64 *bwt_vals(const struct bwt_rec *b)
 {

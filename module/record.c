@@ -86,9 +86,8 @@ int bwt_records_init(void)
 {
 	unsigned int i;
 
-	bwt_delta_cache = kmem_cache_create("bwtree_delta", BWT_DELTA_SIZE, 0,
-					    SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE,
-					    NULL);
+	bwt_delta_cache = kmem_cache_create("bwtree_delta", BWT_DELTA_SIZE,
+					    BWT_REC_ALIGN, SLAB_NO_MERGE, NULL);
 	if (!bwt_delta_cache)
 		return -ENOMEM;
 	for (i = 0; i < BWT_NR_CLASSES; i++) {
@@ -96,7 +95,8 @@ int bwt_records_init(void)
 			 "bwtree_node_%u", bwt_caps[i]);
 		bwt_base_cache[i] = kmem_cache_create(bwt_cache_name[i],
 						      BWT_BASE_SIZE(bwt_caps[i]),
-						      0, SLAB_NO_MERGE, NULL);
+						      BWT_REC_ALIGN, SLAB_NO_MERGE,
+						      NULL);
 		if (!bwt_base_cache[i])
 			goto err_caches;
 	}
@@ -153,7 +153,7 @@ struct bwt_rec *bwt_base_alloc(struct bwtree *tree, unsigned int cap)
 	b = kmem_cache_alloc(bwt_base_cache[c], GFP_KERNEL);
 	if (!b)
 		return NULL;
-	memset(b, 0, offsetof(struct bwt_rec, keys));
+	memset(b, 0, sizeof(*b));
 	b->cap = bwt_caps[c];
 	bwt_charge(tree, BWT_BASE_SIZE(b->cap));
 	return b;

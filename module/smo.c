@@ -383,10 +383,10 @@ int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
 	d->idx.lo = sep;
 	if (i < op->scratch.n) {
 		d->idx.hi = op->scratch.keys[i];
-		d->idx.hinf = 0;
+		d->idx_hinf = 0;
 	} else {
 		d->idx.hi = ptop->high;
-		d->idx.hinf = ptop->hinf;
+		d->idx_hinf = ptop->hinf;
 	}
 	d->count++;
 	if (!bwt_cas(tree, pos->ppid, ptop, d)) {
@@ -423,10 +423,10 @@ static int bwt_post_index_del(struct bwt_op *op, struct bwt_pos *pp, s64 key)
 	d->idx.lo = op->scratch.keys[i - 1];
 	if (i + 1 < op->scratch.n) {
 		d->idx.hi = op->scratch.keys[i + 1];
-		d->idx.hinf = 0;
+		d->idx_hinf = 0;
 	} else {
 		d->idx.hi = ptop->high;
-		d->idx.hinf = ptop->hinf;
+		d->idx_hinf = ptop->hinf;
 	}
 	d->count--;
 	if (!bwt_cas(tree, pp->pid, ptop, d)) {

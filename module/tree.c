@@ -191,13 +191,22 @@ void bwt_op_backoff(struct bwt_op *op)
 	cond_resched();
 }
 
-/* Walked right from @pos->top: tell the parent about its right sibling. */
-static void bwt_help_index(struct bwt_op *op, struct bwt_pos *pos)
+/*
+ * Walked right from @pos->top after coming down from the parent: the parent
+ * lacks an entry for the right sibling, so a writer posts it (phase two of
+ * a split).  Return: -EAGAIN if the writer must first get scratch memory.
+ */
+static int bwt_help_index(struct bwt_op *op, struct bwt_pos *pos)
 {
-	if (!op->writer || pos->ppid == BWT_NIL || !op->gather ||
-	    !op->scratch.cap)
-		return;
+	if (!op->writer || pos->ppid == BWT_NIL || pos->via_right)
+		return 0;
+	if (!op->gather || op->scratch.cap < pos->ptop->count + 1) {
+		op->need_gather = true;
+		op->need_scratch = max(op->need_scratch, pos->ptop->count + 1);
+		return -EAGAIN;
+	}
 	bwt_post_index(op, pos);
+	return 0;
 }
 
 /**
@@ -250,7 +259,9 @@ int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
 				return -EAGAIN;
 			pos->pid = pid;
 			pos->top = top;
-			bwt_help_index(op, pos);
+			ret = bwt_help_index(op, pos);
+			if (ret)
+				return ret;
 			pid = top->right;
 			top = bwt_read(tree, pid);
 			pos->via_right = true;
@@ -441,12 +452,16 @@ static int __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key, u64 val,
 
 /*
  * After a delete left a leaf small: merge it, then look at each level above
- * for a node made small in turn, up to the root, which may collapse.
+ * for a node made small in turn, up to the root, which may collapse; and if
+ * anything changed, go round once more from the leaf (a merged parent can
+ * let a leftmost leaf merge).  Failures here are not the caller's: the
+ * delete is done, the tree stays valid, and a later delete tries again.
  */
 static void bwt_merge_up(struct bwtree *tree, s64 key)
 {
 	struct bwt_op op;
 	unsigned int level = 0, tries = 0;
+	bool progress = false;
 	int ret;
 
 	bwt_op_init(&op, tree, true);
@@ -459,16 +474,22 @@ static void bwt_merge_up(struct bwtree *tree, s64 key)
 		rcu_read_lock();
 		ret = bwt_try_merge(&op, key, level);
 		rcu_read_unlock();
+		if (ret == -ERANGE) {
+			/* Past the root: once more from the leaf if it helped. */
+			if (!progress)
+				break;
+			progress = false;
+			level = 0;
+			continue;
+		}
 		if (ret == -EAGAIN) {
+			progress = true;
 			bwt_op_backoff(&op);
 			continue;
 		}
-		if (ret == -ERANGE)
-			break;		/* above the root */
-		if (ret == BWT_COLLAPSED)
-			level = level ? level - 1 : 0;	/* look at it again */
-		else
-			level++;
+		if (ret != -ENOENT)
+			progress = true;	/* merged, or the root collapsed */
+		level++;
 	}
 	bwt_op_finish(&op);
 }
