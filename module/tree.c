@@ -423,8 +423,8 @@ static int __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key, u64 val,
 		return bwt_consolidate(op, pos.pid, top) ? : -EAGAIN;
 
 	d = bwt_op_delta(op);
-	if (WARN_ON_ONCE(!d))
-		return -EAGAIN;
+	if (!d)
+		return -EAGAIN;	/* helping on the way used it: refill */
 	bwt_rec_init_delta(d, top, w == BWT_W_DELETE ? BWTREE_DELETE :
 			   BWTREE_INSERT);
 	d->kv.key = key;
