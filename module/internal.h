@@ -53,7 +53,7 @@
 /* Defaults, chosen by measurement: see README "Figures". */
 #define BWT_DEF_LEAF_MAX	64
 #define BWT_DEF_INNER_MAX	64
-#define BWT_DEF_CHAIN_MAX	8
+#define BWT_DEF_CHAIN_MAX	4
 
 /* States of a REMOVE delta. */
 enum bwt_rm_state {
