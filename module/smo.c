@@ -509,10 +509,14 @@ static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 	if (ret)
 		return -EAGAIN;
 	x = lp.top;
-	if (x->hinf || x->high != rd->low)
-		return 0;	/* already merged */
-	if (WARN_ON_ONCE(x->right != pid))
-		return -EAGAIN;
+	/*
+	 * X holds rd->low - 1.  If X does not end at rd->low, or its right
+	 * sibling is not the frozen node, the merge is done: X absorbed it
+	 * (and may since have split again, even at the same key).  The pid
+	 * cannot have been reused while this RCU section lasts.
+	 */
+	if (x->hinf || x->high != rd->low || x->right != pid)
+		return 0;
 	/*
 	 * The merged chain is walked through both halves: keep it within
 	 * bwt_chain_bound() + 1 (the frozen half alone is within the bound).
