@@ -9,23 +9,30 @@
 #include <linux/kernel.h>
 #include <linux/bug.h>
 #include <linux/string.h>
+#include <linux/prefetch.h>
 #include "internal.h"
 
-/* Index of the last key <= @key in a base node, or -1. */
+/*
+ * Index of the last key <= @key in a base node, or -1.  Branch-free: each
+ * step halves the window with a conditional move, and prefetches both
+ * places the next step may look at, so the cache misses of a large node
+ * overlap instead of following each other.
+ */
 static int bwt_base_floor(const struct bwt_rec *b, s64 key)
 {
-	int lo = 0, hi = b->count;
+	const s64 *base = b->keys;
+	unsigned int n = b->count, half;
 
-	/* Invariant: keys[0..lo) <= key < keys[hi..count) */
-	while (lo < hi) {
-		int mid = lo + (hi - lo) / 2;
-
-		if (b->keys[mid] <= key)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (unlikely(!n))
+		return -1;
+	while (n > 1) {
+		half = n / 2;
+		prefetch(&base[half / 2]);
+		prefetch(&base[half + half / 2]);
+		base = base[half] <= key ? base + half : base;
+		n -= half;
 	}
-	return lo - 1;
+	return (int)(base - b->keys) - (*base > key);
 }
 
 /**
@@ -142,6 +149,47 @@ void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt)
 		}
 		rec = rec->next;
 	}
+}
+
+/**
+ * bwt_route_child() - the child of an inner node that leads to a key
+ * @rec: the inner node's newest record (or the record under its REMOVE
+ *	delta); the node holds @key
+ * @key: the key
+ *
+ * bwt_route() without the entry's range, for searches.
+ *
+ * Context: RCU read-side critical section.
+ * Return: the child's pid.
+ */
+u64 bwt_route_child(const struct bwt_rec *rec, s64 key)
+{
+	struct bwt_route rt;
+
+	while (likely(rec->kind != BWTREE_INNER)) {
+		switch (rec->kind) {
+		case BWTREE_INDEX:
+		case BWTREE_INDEX_DEL:
+			if (key >= rec->idx.lo &&
+			    (rec->idx_hinf || key < rec->idx.hi))
+				return rec->idx.child;
+			break;
+		case BWTREE_MERGE:
+			if (key >= rec->merge.sep) {
+				rec = rec->merge.removed;
+				continue;
+			}
+			break;
+		case BWTREE_SPLIT:
+		case BWTREE_REMOVE:
+			break;
+		default:
+			bwt_route(rec, key, &rt);
+			return rt.child;
+		}
+		rec = rec->next;
+	}
+	return bwt_vals(rec)[max(bwt_base_floor(rec, key), 0)];
 }
 
 /*

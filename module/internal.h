@@ -357,6 +357,7 @@ struct bwt_route {
 
 bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val);
 void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt);
+u64 bwt_route_child(const struct bwt_rec *rec, s64 key);
 int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 		struct bwt_gather *g);
 void bwt_rec_init_delta(struct bwt_rec *d, const struct bwt_rec *top,

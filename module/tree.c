@@ -288,6 +288,39 @@ int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
 	}
 }
 
+/*
+ * The reader's descent, for lookups: bwt_descend() without the bookkeeping
+ * a writer needs.  Same rules for frozen nodes.  Context: RCU read section.
+ */
+static const struct bwt_rec *bwt_find_leaf(struct bwtree *tree, s64 key)
+{
+	const struct bwt_rec *top;
+	bool via_right;
+
+restart:
+	top = bwt_read(tree, BWT_ROOT);
+	via_right = false;
+	for (;;) {
+		if (unlikely(!top))
+			goto restart;
+		if (unlikely(top->kind == BWTREE_REMOVE)) {
+			if (atomic_read(&top->rm.state) == BWT_RM_COMMITTED &&
+			    (!via_right || top->rm.collapse))
+				goto restart;
+			top = top->next;
+		}
+		if (unlikely(!bwt_below_high(top, key))) {
+			top = bwt_read(tree, top->right);
+			via_right = true;
+			continue;
+		}
+		if (!top->level)
+			return top;
+		top = bwt_read(tree, bwt_route_child(top, key));
+		via_right = false;
+	}
+}
+
 static int bwt_check_params(const struct bwtree_params *p)
 {
 	if (p->leaf_max && (p->leaf_max < BWTREE_MIN_NODE ||
@@ -597,17 +630,12 @@ EXPORT_SYMBOL_GPL(bwtree_delete);
  */
 int bwtree_lookup(struct bwtree *tree, s64 key, u64 *value)
 {
-	struct bwt_op op;
-	struct bwt_pos pos;
+	const struct bwt_rec *leaf;
 	bool found;
-	int ret;
 
-	op.tree = tree;
-	op.writer = false;
 	rcu_read_lock();
-	while ((ret = bwt_descend(&op, key, 0, &pos)) == -EAGAIN)
-		cpu_relax();
-	found = !ret && bwt_leaf_find(pos.top, key, value);
+	leaf = bwt_find_leaf(tree, key);
+	found = bwt_leaf_find(leaf, key, value);
 	rcu_read_unlock();
 	return found ? 0 : -ENOENT;
 }
