@@ -569,6 +569,18 @@ int bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 	return ret;
 }
 
+/*
+ * A node's right sibling has no entry in the parent yet (phase two of its
+ * split is pending): a writer's descent to the sibling posts it on the way.
+ */
+static int bwt_post_right(struct bwt_op *op, const struct bwt_rec *top)
+{
+	struct bwt_pos pos;
+
+	bwt_descend(op, top->high, top->level, &pos);
+	return -EAGAIN;
+}
+
 /* The root has one child spanning every key: make its contents the root. */
 static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 {
@@ -590,8 +602,10 @@ static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 		bwt_help_remove(op, pid, ctop);
 		return -EAGAIN;
 	}
-	if (ctop->low != S64_MIN || !ctop->hinf)
-		return -ENOENT;	/* a split still to be posted */
+	if (WARN_ON_ONCE(ctop->low != S64_MIN))
+		return -ENOENT;
+	if (!ctop->hinf)
+		return bwt_post_right(op, ctop);
 	caps[0] = ctop->count ? ctop->count : 1;
 	if (!bwt_want(op, 1, 0, 0, true, caps))
 		return -EAGAIN;
@@ -655,6 +669,8 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 		if (top->hinf || (!pos.ptop->hinf && top->high >= pos.ptop->high))
 			return -ENOENT;
 		bwt_route(pos.ptop, top->high, &rt);
+		if (rt.lo < top->high)
+			return bwt_post_right(op, top);
 		if (rt.child != top->right || rt.lo != top->high)
 			return -ENOENT;
 		victim = top->right;
