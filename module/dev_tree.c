@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bwtree - the trees /dev/bwtree knows: named and anonymous, their lifetimes
+ * and their debugfs directories.
+ *
+ * Prefixes: bwdev_tree_ for struct bwdev_tree and the registry; @bt is a
+ * struct bwdev_tree.
+ */
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "dev.h"
+
+/**
+ * DOC: Tree lifetimes
+ *
+ * A struct bwdev_tree is reference counted.  A named tree holds one
+ * reference for the registry (bwdev_trees, a list sorted by name under
+ * bwdev_lock) from CREATE until DESTROY or module unload; every file bound
+ * to a tree holds one more, taken by CREATE or ATTACH and dropped when the
+ * file is closed.  DESTROY only unlinks: the name is free at once and the
+ * debugfs directory goes, but files still bound go on using the tree, which
+ * is freed when the last reference is put.  An anonymous tree has no
+ * registry reference: its one file's reference is the only one.
+ *
+ * bwdev_lock guards the registry alone.  It is a mutex, taken only by the
+ * administrative ioctls and never on the data path: data operations go
+ * straight from a file's bound tree to the latch-free core.  A file's
+ * binding is set once and never changes while the file is open, so a data
+ * operation needs no reference of its own.
+ *
+ * A debugfs file reads its tree through inode->i_private.  The directory
+ * is removed (debugfs_remove() waits for readers in progress) before the
+ * reference that keeps the tree alive is put, so no reader can see a freed
+ * tree.
+ */
+
+static DEFINE_MUTEX(bwdev_lock);
+static LIST_HEAD(bwdev_trees);
+static unsigned long bwdev_nr_named;
+static atomic_long_t bwdev_nr_anon = ATOMIC_LONG_INIT(0);
+static atomic64_t bwdev_next_id = ATOMIC64_INIT(0);
+static struct dentry *bwdev_debugfs_root;
+
+static int bwdev_tree_stats_show(struct seq_file *m, void *unused)
+{
+	static const char * const kinds[BWTREE_NR_KINDS] = {
+		[BWTREE_LEAF] = "leaf",
+		[BWTREE_INNER] = "inner",
+		[BWTREE_INSERT] = "insert",
+		[BWTREE_DELETE] = "delete",
+		[BWTREE_SPLIT] = "split",
+		[BWTREE_INDEX] = "index",
+		[BWTREE_INDEX_DEL] = "index_del",
+		[BWTREE_REMOVE] = "remove",
+		[BWTREE_MERGE] = "merge",
+	};
+	struct bwdev_tree *bt = m->private;
+	struct bwtree_stats st;
+	int i;
+
+	bwtree_get_stats(bt->tree, &st);
+	seq_printf(m, "count %llu\n", st.count);
+	seq_printf(m, "height %llu\n", st.height);
+	seq_printf(m, "pages %llu\n", st.pages);
+	seq_printf(m, "bytes %llu\n", st.bytes);
+	seq_printf(m, "consolidations %llu\n", st.consolidations);
+	seq_printf(m, "splits %llu\n", st.splits);
+	seq_printf(m, "merges %llu\n", st.merges);
+	seq_printf(m, "cas_failures %llu\n", st.cas_failures);
+	seq_printf(m, "retries %llu\n", st.retries);
+	seq_printf(m, "longest_chain %llu\n", st.longest_chain);
+	for (i = 0; i < BWTREE_NR_KINDS; i++)
+		seq_printf(m, "records_%s %llu\n", kinds[i], st.records[i]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bwdev_tree_stats);
+
+static int bwdev_tree_params_show(struct seq_file *m, void *unused)
+{
+	struct bwdev_tree *bt = m->private;
+	struct bwtree_params p;
+
+	bwtree_get_params(bt->tree, &p);
+	seq_printf(m, "leaf_max %u\n", p.leaf_max);
+	seq_printf(m, "inner_max %u\n", p.inner_max);
+	seq_printf(m, "chain_max %u\n", p.chain_max);
+	seq_printf(m, "max_bytes %lu\n", p.max_bytes);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bwdev_tree_params);
+
+static int bwdev_tree_validate_show(struct seq_file *m, void *unused)
+{
+	struct bwdev_tree *bt = m->private;
+
+	seq_printf(m, "%d\n", bwtree_validate(bt->tree));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bwdev_tree_validate);
+
+static ssize_t bwdev_tree_dump_write(struct file *file, const char __user *ubuf,
+				     size_t len, loff_t *ppos)
+{
+	struct bwdev_tree *bt = file->private_data;
+
+	bwtree_dump(bt->tree);
+	return len;
+}
+
+static const struct file_operations bwdev_tree_dump_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = bwdev_tree_dump_write,
+	.llseek = noop_llseek,
+};
+
+/*
+ * Make the tree's debugfs directory.  Failure is not an error: debugfs is
+ * for people, and the tree works without it.
+ */
+static void bwdev_tree_debugfs_add(struct bwdev_tree *bt)
+{
+	char anon[32];
+	struct dentry *dir;
+
+	if (IS_ERR_OR_NULL(bwdev_debugfs_root))
+		return;
+	if (bt->anon)
+		snprintf(anon, sizeof(anon), "anon:%llu", bt->id);
+	dir = debugfs_create_dir(bt->anon ? anon : bt->name, bwdev_debugfs_root);
+	if (IS_ERR(dir))
+		return;
+	debugfs_create_file("stats", 0400, dir, bt, &bwdev_tree_stats_fops);
+	debugfs_create_file("params", 0400, dir, bt, &bwdev_tree_params_fops);
+	debugfs_create_file("validate", 0400, dir, bt,
+			    &bwdev_tree_validate_fops);
+	debugfs_create_file("dump", 0200, dir, bt, &bwdev_tree_dump_fops);
+	bt->debugfs = dir;
+}
+
+static void bwdev_tree_debugfs_remove(struct bwdev_tree *bt)
+{
+	debugfs_remove(bt->debugfs);
+	bt->debugfs = NULL;
+}
+
+/**
+ * bwdev_tree_valid_name() - check a tree name
+ * @name: the name, not necessarily NUL-terminated
+ * @len: its length in bytes
+ *
+ * A name is 1 to %BWTREE_IOC_NAME_MAX bytes of ``A-Z a-z 0-9 _ . -`` and
+ * does not start with a dot, so that it is a safe debugfs directory name
+ * and cannot clash with the "anon:<id>" directories.
+ *
+ * Context: Any context.
+ * Return: 0 when valid, -EINVAL when not.
+ */
+int bwdev_tree_valid_name(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len < 1 || len > BWTREE_IOC_NAME_MAX || name[0] == '.')
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		/* Not isalnum(): the kernel's ctype knows Latin-1 letters. */
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+		    !(c >= '0' && c <= '9') && c != '_' && c != '.' && c != '-')
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static struct bwdev_tree *bwdev_tree_find_locked(const char *name)
+{
+	struct bwdev_tree *bt;
+
+	lockdep_assert_held(&bwdev_lock);
+	list_for_each_entry(bt, &bwdev_trees, link)
+		if (!strcmp(bt->name, name))
+			return bt;
+	return NULL;
+}
+
+/* Enter a named tree in the registry, keeping it sorted; bwdev_lock held. */
+static void bwdev_tree_link_locked(struct bwdev_tree *bt)
+{
+	struct list_head *at = &bwdev_trees;
+	struct bwdev_tree *pos;
+
+	lockdep_assert_held(&bwdev_lock);
+	list_for_each_entry(pos, &bwdev_trees, link) {
+		if (strcmp(pos->name, bt->name) > 0) {
+			at = &pos->link;
+			break;
+		}
+	}
+	list_add_tail(&bt->link, at);
+	WRITE_ONCE(bwdev_nr_named, bwdev_nr_named + 1);
+}
+
+/**
+ * bwdev_tree_create() - make a tree, named or anonymous
+ * @name: NUL-terminated valid name, or NULL for an anonymous tree
+ * @params: the core tree's parameters
+ *
+ * A named tree enters the registry, which keeps one reference; the caller
+ * gets one more reference in both cases.
+ *
+ * Context: Process context; takes bwdev_lock for a named tree.
+ * Return: the tree, or ERR_PTR(-EEXIST) when the name is taken,
+ * ERR_PTR(-ENOMEM), or the core's error (-EINVAL, -ENOSPC).
+ */
+struct bwdev_tree *bwdev_tree_create(const char *name,
+				     const struct bwtree_params *params)
+{
+	struct bwdev_tree *bt;
+	struct bwtree *tree;
+	int ret;
+
+	bt = kzalloc(sizeof(*bt), GFP_KERNEL);
+	if (!bt)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&bt->ref);
+	INIT_LIST_HEAD(&bt->link);
+	bt->id = atomic64_inc_return(&bwdev_next_id);
+	bt->anon = !name;
+	if (name)
+		strscpy(bt->name, name, sizeof(bt->name));
+
+	if (bt->anon) {
+		tree = bwtree_create(params);
+		if (IS_ERR_OR_NULL(tree)) {
+			ret = tree ? PTR_ERR(tree) : -ENOMEM;
+			goto free_bt;
+		}
+		bt->tree = tree;
+		atomic_long_inc(&bwdev_nr_anon);
+		bwdev_tree_debugfs_add(bt);
+		return bt;
+	}
+
+	/*
+	 * The core may sleep in bwtree_create(); bwdev_lock is a mutex, and
+	 * holding it across the creation makes the name check and the
+	 * insertion one step.
+	 */
+	mutex_lock(&bwdev_lock);
+	if (bwdev_tree_find_locked(name)) {
+		ret = -EEXIST;
+		goto unlock;
+	}
+	tree = bwtree_create(params);
+	if (IS_ERR_OR_NULL(tree)) {
+		ret = tree ? PTR_ERR(tree) : -ENOMEM;
+		goto unlock;
+	}
+	bt->tree = tree;
+	bwdev_tree_debugfs_add(bt);
+	bwdev_tree_link_locked(bt);
+	kref_get(&bt->ref);	/* the registry's */
+	mutex_unlock(&bwdev_lock);
+	return bt;
+
+unlock:
+	mutex_unlock(&bwdev_lock);
+free_bt:
+	kfree(bt);
+	return ERR_PTR(ret);
+}
+
+/**
+ * bwdev_tree_find() - look a named tree up and take a reference on it
+ * @name: NUL-terminated name
+ *
+ * Context: Process context; takes bwdev_lock.
+ * Return: the tree, or NULL when no tree has that name.
+ */
+struct bwdev_tree *bwdev_tree_find(const char *name)
+{
+	struct bwdev_tree *bt;
+
+	mutex_lock(&bwdev_lock);
+	bt = bwdev_tree_find_locked(name);
+	if (bt)
+		kref_get(&bt->ref);
+	mutex_unlock(&bwdev_lock);
+	return bt;
+}
+
+/* Take a named tree out of the registry; bwdev_lock held. */
+static void bwdev_tree_unlink_locked(struct bwdev_tree *bt)
+{
+	lockdep_assert_held(&bwdev_lock);
+	list_del_init(&bt->link);
+	WRITE_ONCE(bwdev_nr_named, bwdev_nr_named - 1);
+	/* Waits for debugfs readers; they never take bwdev_lock. */
+	bwdev_tree_debugfs_remove(bt);
+}
+
+/**
+ * bwdev_tree_unlink() - DESTROY: unlink a named tree and drop the
+ *	registry's reference
+ * @name: NUL-terminated name
+ *
+ * Context: Process context; takes bwdev_lock; may free the tree.
+ * Return: 0, or -ENOENT when no tree has that name.
+ */
+int bwdev_tree_unlink(const char *name)
+{
+	struct bwdev_tree *bt;
+
+	mutex_lock(&bwdev_lock);
+	bt = bwdev_tree_find_locked(name);
+	if (!bt) {
+		mutex_unlock(&bwdev_lock);
+		return -ENOENT;
+	}
+	bwdev_tree_unlink_locked(bt);
+	mutex_unlock(&bwdev_lock);
+	bwdev_tree_put(bt);
+	return 0;
+}
+
+/**
+ * bwdev_tree_unlink_tree() - undo the creation of a named tree
+ * @bt: a tree from bwdev_tree_create(), on which the caller holds its
+ *	reference
+ *
+ * Unlinks @bt if it is still in the registry, and drops the registry's
+ * reference then.  The caller's reference is left to the caller.
+ *
+ * Context: Process context; takes bwdev_lock.
+ */
+void bwdev_tree_unlink_tree(struct bwdev_tree *bt)
+{
+	bool linked;
+
+	mutex_lock(&bwdev_lock);
+	linked = !list_empty(&bt->link);
+	if (linked)
+		bwdev_tree_unlink_locked(bt);
+	mutex_unlock(&bwdev_lock);
+	if (linked)
+		bwdev_tree_put(bt);
+}
+
+/**
+ * bwdev_tree_get() - take a reference on a tree
+ * @bt: a tree the caller already holds a reference on
+ *
+ * Context: Any context.
+ */
+void bwdev_tree_get(struct bwdev_tree *bt)
+{
+	kref_get(&bt->ref);
+}
+
+static void bwdev_tree_release(struct kref *ref)
+{
+	struct bwdev_tree *bt = container_of(ref, struct bwdev_tree, ref);
+
+	/* A named tree left the list, and debugfs, when it was unlinked. */
+	WARN_ON(!list_empty(&bt->link));
+	bwdev_tree_debugfs_remove(bt);
+	if (bt->anon)
+		atomic_long_dec(&bwdev_nr_anon);
+	bwtree_destroy(bt->tree);
+	kfree(bt);
+}
+
+/**
+ * bwdev_tree_put() - drop a reference; the last one frees the tree
+ * @bt: the tree
+ *
+ * Context: Process context, no spinlock held (bwtree_destroy() may sleep).
+ */
+void bwdev_tree_put(struct bwdev_tree *bt)
+{
+	might_sleep();
+	kref_put(&bt->ref, bwdev_tree_release);
+}
+
+/**
+ * bwdev_tree_list() - the names of the named trees
+ * @buf: where to write the names, each followed by a NUL, or NULL
+ * @len: input: bytes at @buf; output: bytes the names take
+ * @num: output: number of named trees
+ *
+ * Context: Process context; takes bwdev_lock.
+ * Return: 0, or -EMSGSIZE when the names do not fit (@buf is then
+ * untouched; @len and @num are set).
+ */
+int bwdev_tree_list(char *buf, u32 *len, u32 *num)
+{
+	struct bwdev_tree *bt;
+	u32 need = 0, n = 0, at = 0;
+	int ret = 0;
+
+	mutex_lock(&bwdev_lock);
+	list_for_each_entry(bt, &bwdev_trees, link) {
+		need += strlen(bt->name) + 1;
+		n++;
+	}
+	if (need > *len || (need && !buf)) {
+		ret = -EMSGSIZE;
+	} else {
+		list_for_each_entry(bt, &bwdev_trees, link) {
+			size_t l = strlen(bt->name) + 1;
+
+			memcpy(buf + at, bt->name, l);
+			at += l;
+		}
+	}
+	mutex_unlock(&bwdev_lock);
+	*len = need;
+	*num = n;
+	return ret;
+}
+
+/**
+ * bwdev_tree_destroy_all() - unlink every named tree, at module unload
+ *
+ * No file is open then (each holds a module reference), so each tree's
+ * last reference is the registry's and the tree is freed here.
+ *
+ * Context: Process context; takes bwdev_lock.
+ */
+void bwdev_tree_destroy_all(void)
+{
+	struct bwdev_tree *bt, *tmp;
+
+	mutex_lock(&bwdev_lock);
+	list_for_each_entry_safe(bt, tmp, &bwdev_trees, link) {
+		bwdev_tree_unlink_locked(bt);
+		WARN_ON(kref_read(&bt->ref) != 1);
+		bwdev_tree_put(bt);
+	}
+	mutex_unlock(&bwdev_lock);
+	WARN_ON(atomic_long_read(&bwdev_nr_anon));
+}
+
+/**
+ * bwdev_tree_nr_named() - number of named trees
+ *
+ * Context: Any context; the value may be stale at once.
+ * Return: the number.
+ */
+unsigned long bwdev_tree_nr_named(void)
+{
+	return READ_ONCE(bwdev_nr_named);
+}
+
+/**
+ * bwdev_tree_nr_anon() - number of live anonymous trees
+ *
+ * Context: Any context; the value may be stale at once.
+ * Return: the number.
+ */
+unsigned long bwdev_tree_nr_anon(void)
+{
+	return atomic_long_read(&bwdev_nr_anon);
+}
+
+/**
+ * bwdev_tree_init() - make /sys/kernel/debug/bwtree
+ *
+ * Context: Module init.
+ * Return: 0; a debugfs failure only loses the statistics files.
+ */
+int bwdev_tree_init(void)
+{
+	bwdev_debugfs_root = debugfs_create_dir("bwtree", NULL);
+	return 0;
+}
+
+/**
+ * bwdev_tree_exit() - free every named tree and /sys/kernel/debug/bwtree
+ *
+ * Context: Module exit, after the device is gone.
+ */
+void bwdev_tree_exit(void)
+{
+	bwdev_tree_destroy_all();
+	debugfs_remove(bwdev_debugfs_root);
+	bwdev_debugfs_root = NULL;
+}

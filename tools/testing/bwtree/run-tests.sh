@@ -1,0 +1,112 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the harness tests and print one TAP 13 stream on stdout.  Called by
+# "make check" after the build; O is the build directory.
+#
+# Each program prints "ok - NAME" / "not ok - NAME" lines and "# " notes;
+# this script numbers them, adds a failing line for a program that crashed,
+# timed out or left a sanitizer report, and prints the plan first (so it
+# buffers: progress goes to stderr).  Every program's stderr is kept in
+# $O/logs/NAME.log, and its tail is shown when the program fails.
+#
+# Two lanes run side by side (the machine has two cores): the threaded
+# stress runs in one, the single-threaded programs in the other.
+set -u
+
+O=${O:-build}
+NICE=${NICE:-nice -n 10}
+FUZZ_CHECK_TIME=${FUZZ_CHECK_TIME:-60}
+HERE=$(cd "$(dirname "$0")" && pwd)
+LOGS="$O/logs"
+mkdir -p "$LOGS" "$O/fuzz/new" "$O/fuzz/crashes"
+rm -f "$LOGS"/*.tap
+
+export ASAN_OPTIONS="abort_on_error=0:detect_leaks=1:halt_on_error=1:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+# No suppressions: the TSan build uses the shim's own RCU (include/bwt/rcu.h),
+# so no liburcu code runs under TSan.
+export TSAN_OPTIONS="halt_on_error=0:exitcode=66:second_deadlock_stack=1:${TSAN_OPTIONS:-}"
+
+total_start=$(date +%s)
+
+# run NAME TIMEOUT COMMAND...: results in $LOGS/NAME.tap
+run() {
+	name=$1 limit=$2
+	shift 2
+	log="$LOGS/$name.log" out="$LOGS/$name.out" tap="$LOGS/$name.tap"
+	start=$(date +%s)
+	timeout -k 10 "$limit" $NICE "$@" > "$out" 2> "$log"
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	nok=$(grep -c '^ok ' "$out")
+	nbad=$(grep -c '^not ok ' "$out")
+	cp "$out" "$tap.tmp"
+	problem=""
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		problem="timed out after ${limit}s"
+	elif grep -q 'WARNING: ThreadSanitizer' "$log"; then
+		problem="ThreadSanitizer reports ($(grep -c 'WARNING: ThreadSanitizer' "$log"))"
+	elif grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log"; then
+		problem="sanitizer report"
+	elif [ $rc -ne 0 ] && [ "$nbad" -eq 0 ]; then
+		problem="exited with status $rc"
+	elif [ "$nok" -eq 0 ] && [ "$nbad" -eq 0 ]; then
+		# A program without TAP of its own (libFuzzer): its status.
+		echo "ok - $name" >> "$tap.tmp"
+		nok=1
+	fi
+	if [ -n "$problem" ]; then
+		echo "not ok - $name: $problem" >> "$tap.tmp"
+		nbad=$((nbad + 1))
+	fi
+	if [ "$nbad" -ne 0 ]; then
+		echo "# --- last lines of $log:" >> "$tap.tmp"
+		tail -n 40 "$log" | sed 's/^/#   /' >> "$tap.tmp"
+	fi
+	echo "# $name: ${secs}s" >> "$tap.tmp"
+	mv "$tap.tmp" "$tap"
+	printf '# %-24s %4ss  %s ok, %s not ok\n' "$name" "$secs" "$nok" "$nbad" >&2
+}
+
+lane_stress() {
+	run stress-asan-small	360 "$O/asan/stress" -t 4 -n 200000 -k 2048 -l 4 -i 4 -c 2 -s 1 -N stress-asan-small
+	run stress-asan-large	360 "$O/asan/stress" -t 4 -n 200000 -k 1000000 -l 16 -i 16 -c 4 -s 2 -N stress-asan-large
+	run stress-tsan-small	480 "$O/tsan/stress" -t 4 -n 200000 -k 2048 -l 4 -i 4 -c 2 -s 3 -N stress-tsan-small
+	run stress-tsan-large	480 "$O/tsan/stress" -t 4 -n 200000 -k 1000000 -l 16 -i 16 -c 4 -s 4 -N stress-tsan-large
+}
+
+lane_single() {
+	run shimtest		60  "$O/asan/shimtest"
+	run model		360 "$O/asan/model" -n 400000
+	run failsweep		360 "$O/asan/failsweep"
+	# The fuzzer: every corpus input once, then FUZZ_CHECK_TIME seconds of
+	# new inputs (kept in $O: "make fuzz" is what grows the corpus).
+	run fuzz-corpus		120 "$O/fuzz/fuzz" -runs=0 "$HERE/corpus"
+	run fuzz-${FUZZ_CHECK_TIME}s $((FUZZ_CHECK_TIME + 60)) "$O/fuzz/fuzz" \
+		-max_total_time="$FUZZ_CHECK_TIME" -max_len=1024 -print_final_stats=1 \
+		-artifact_prefix="$O/fuzz/crashes/" "$O/fuzz/new" "$HERE/corpus"
+}
+
+lane_stress &
+lane_single
+wait
+
+ORDER="shimtest model failsweep stress-asan-small stress-asan-large stress-tsan-small
+stress-tsan-large fuzz-corpus fuzz-${FUZZ_CHECK_TIME}s"
+body="$LOGS/tap.body"
+: > "$body"
+for t in $ORDER; do
+	if [ -f "$LOGS/$t.tap" ]; then
+		cat "$LOGS/$t.tap" >> "$body"
+	else
+		echo "not ok - $t: did not run" >> "$body"
+	fi
+done
+n=$(grep -cE '^(not )?ok ' "$body")
+bad=$(grep -c '^not ok ' "$body")
+echo "TAP version 13"
+echo "1..$n"
+awk '/^(not )?ok /{ i++; sub(/^ok /, "ok " i " "); sub(/^not ok /, "not ok " i " ") } { print }' "$body"
+echo "# harness: $((n - bad)) passed, $bad failed in $(( $(date +%s) - total_start ))s" >&2
+[ "$bad" -eq 0 ]

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the shim itself: if the shim is wrong, every other test is too.
+ * Atomics return what the kernel's return, cmpxchg/try_cmpxchg/xchg on
+ * pointers, llist order, the allocator's counters and fail-nth, and RCU:
+ * synchronize_rcu() waits for a reader, call_rcu() callbacks run after a
+ * grace period and before rcu_barrier() returns, and the debug checks fire.
+ */
+#include "harness.h"
+
+static void test_atomics(void)
+{
+	atomic_t a = ATOMIC_INIT(5);
+	atomic64_t b = ATOMIC64_INIT(-3);
+	atomic_long_t c = ATOMIC_LONG_INIT(10);
+	int old = 7;
+	s64 o64 = -3;
+	long ol = 11;
+	int before = h_failures;
+
+	H_CHECK(atomic_add_return(2, &a) == 7, "add_return");
+	H_CHECK(atomic_fetch_add(1, &a) == 7 && atomic_read(&a) == 8, "fetch_add");
+	H_CHECK(atomic_inc_return(&a) == 9, "inc_return");
+	H_CHECK(atomic_dec_and_test(&a) == false, "dec_and_test");
+	H_CHECK(atomic_cmpxchg(&a, 8, 1) == 8 && atomic_read(&a) == 1, "cmpxchg");
+	H_CHECK(!atomic_try_cmpxchg(&a, &old, 2) && old == 1, "try_cmpxchg fail");
+	H_CHECK(atomic_try_cmpxchg(&a, &old, 2) && atomic_read(&a) == 2, "try_cmpxchg");
+	H_CHECK(atomic_xchg(&a, 0) == 2 && !atomic_inc_not_zero(&a), "xchg, inc_not_zero");
+	H_CHECK(atomic_dec_if_positive(&a) == -1 && atomic_read(&a) == 0, "dec_if_positive");
+	H_CHECK(atomic64_try_cmpxchg(&b, &o64, S64_MAX) && atomic64_read(&b) == S64_MAX,
+		"atomic64 try_cmpxchg");
+	H_CHECK(atomic64_inc_return(&b) == S64_MIN, "atomic64 wraps like the kernel");
+	H_CHECK(!atomic_long_try_cmpxchg(&c, &ol, 3) && ol == 10, "atomic_long try_cmpxchg");
+	atomic_long_sub(4, &c);
+	H_CHECK(atomic_long_read(&c) == 6 && atomic_long_sub_return(6, &c) == 0, "atomic_long");
+	h_ok(h_failures == before, "atomic_t/atomic64_t/atomic_long_t return values");
+}
+
+struct node {
+	int v;
+	struct llist_node ll;
+};
+
+static void test_cmpxchg_llist(void)
+{
+	struct node n[4], *p = &n[0], *q, *exp;
+	struct node *slot = p;
+	u64 w = 1;
+	LLIST_HEAD(head);
+	struct llist_node *first;
+	int before = h_failures, i = 3;
+
+	exp = &n[1];
+	H_CHECK(cmpxchg(&slot, exp, &n[2]) == p && slot == p, "failed cmpxchg returns current");
+	H_CHECK(cmpxchg(&slot, p, &n[2]) == p && slot == &n[2], "cmpxchg");
+	q = &n[3];
+	H_CHECK(!try_cmpxchg(&slot, &q, p) && q == &n[2], "try_cmpxchg updates old");
+	H_CHECK(xchg(&slot, NULL) == &n[2] && !slot, "xchg");
+	H_CHECK(cmpxchg(&w, 1, 2) == 1 && w == 2, "cmpxchg u64");
+	H_CHECK(smp_load_acquire(&w) == 2, "smp_load_acquire");
+	smp_store_release(&w, 5);
+	H_CHECK(READ_ONCE(w) == 5, "READ_ONCE");
+	for (i = 0; i < 4; i++) {
+		n[i].v = i;
+		llist_add(&n[i].ll, &head);
+	}
+	first = llist_del_all(&head);
+	i = 3;
+	llist_for_each_entry(p, first, ll)
+		H_CHECK(p->v == i--, "llist is LIFO");
+	H_CHECK(i == -1 && llist_empty(&head), "llist_del_all");
+	h_ok(h_failures == before, "cmpxchg, try_cmpxchg, xchg, acquire/release, llist");
+}
+
+static void test_bits(void)
+{
+	int before = h_failures;
+
+	H_CHECK(ilog2(1) == 0 && ilog2(64) == 6 && ilog2(65) == 6, "ilog2");
+	H_CHECK(roundup_pow_of_two(1) == 1 && roundup_pow_of_two(33) == 64, "roundup_pow_of_two");
+	H_CHECK(fls64(0) == 0 && fls64(1) == 1 && fls64(U64_MAX) == 64, "fls64");
+	H_CHECK(min(3, 4) == 3 && max_t(s64, -1, 2) == 2 && clamp(9, 1, 5) == 5, "minmax");
+	H_CHECK(IS_ERR(ERR_PTR(-ENOMEM)) && PTR_ERR(ERR_PTR(-ENOMEM)) == -ENOMEM &&
+		!IS_ERR(&before), "ERR_PTR");
+	H_CHECK(S64_MIN < 0 && S64_MAX > 0 && U64_MAX == ~0ULL,
+		"limits");
+	H_CHECK(size_mul(SIZE_MAX, 2) == SIZE_MAX && array_size(3, 4) == 12, "overflow");
+	h_ok(h_failures == before, "bitops, log2, minmax, err, limits, overflow");
+}
+
+static void test_alloc(void)
+{
+	struct kmem_cache *c = kmem_cache_create("shimtest", 40, 0, SLAB_HWCACHE_ALIGN, NULL);
+	long live0 = bwt_live_objects(), bytes0 = bwt_live_bytes();
+	void *p[4], *k;
+	int before = h_failures, i;
+
+	H_CHECK(c != NULL, "kmem_cache_create");
+	for (i = 0; i < 4; i++)
+		p[i] = kmem_cache_zalloc(c, GFP_KERNEL);
+	H_CHECK(bwt_live_objects() == live0 + 4 && bwt_cache_live(c) == 4, "counted");
+	H_CHECK(bwt_live_bytes() == bytes0 + 4 * 64, "SLUB size: 40 -> 64 with HWCACHE_ALIGN");
+	H_CHECK(((unsigned long)p[0] & 63) == 0, "cache line aligned");
+	H_CHECK(!memcmp(p[1], p[2], 40) && !((char *)p[1])[39], "zeroed");
+	k = kmalloc(100, GFP_KERNEL);
+	H_CHECK(bwt_live_bytes() == bytes0 + 4 * 64 + 128, "kmalloc-128");
+	H_CHECK(((unsigned long)kmalloc_size_roundup(100)) == 128, "kmalloc_size_roundup");
+	kfree(k);
+	k = kmalloc(256, GFP_KERNEL);
+	H_CHECK(((unsigned long)k & 255) == 0, "kmalloc(256) is naturally aligned");
+	kfree(k);
+	bwt_fail_nth(3);
+	k = kmalloc(8, GFP_KERNEL);
+	H_CHECK(k != NULL, "1st ok");
+	kfree(k);
+	k = kmem_cache_alloc(c, GFP_KERNEL);
+	H_CHECK(k != NULL, "2nd ok");
+	kmem_cache_free(c, k);
+	k = kmalloc(8, GFP_KERNEL);
+	H_CHECK(k == NULL && bwt_fail_fired() == 1, "3rd fails");
+	k = kmalloc(8, GFP_KERNEL);
+	H_CHECK(k != NULL, "only once");
+	kfree(k);
+	bwt_fail_nth(0);
+	for (i = 0; i < 4; i++)
+		kmem_cache_free(c, p[i]);
+	H_CHECK(bwt_live_objects() == live0 && bwt_live_bytes() == bytes0, "all freed");
+	kmem_cache_destroy(c);
+	h_ok(h_failures == before, "allocator: counters, SLUB sizes, alignment, fail-nth");
+}
+
+static int reader_state;	/* 1: in section, 2: may leave, 3: left */
+static int cb_ran;
+
+static void *reader(void *arg)
+{
+	rcu_read_lock();
+	__atomic_store_n(&reader_state, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&reader_state, __ATOMIC_SEQ_CST) != 2)
+		usleep(1000);
+	usleep(50000);
+	__atomic_store_n(&reader_state, 3, __ATOMIC_SEQ_CST);
+	rcu_read_unlock();
+	return NULL;
+}
+
+static void cb(struct rcu_head *head)
+{
+	__atomic_add_fetch(&cb_ran, 1, __ATOMIC_SEQ_CST);
+	free(head);
+}
+
+static void test_rcu(void)
+{
+	int before = h_failures, i;
+	unsigned long c0;
+	pthread_t t;
+	int *ip = NULL, *pp;
+
+	pthread_create(&t, NULL, reader, NULL);
+	while (!__atomic_load_n(&reader_state, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	__atomic_store_n(&reader_state, 2, __ATOMIC_SEQ_CST);
+	synchronize_rcu();
+	H_CHECK(__atomic_load_n(&reader_state, __ATOMIC_SEQ_CST) == 3,
+		"synchronize_rcu() returned while a reader was inside");
+	pthread_join(t, NULL);
+	for (i = 0; i < 100; i++)
+		call_rcu(malloc(sizeof(struct rcu_head)), cb);
+	rcu_barrier();
+	H_CHECK(cb_ran == 100, "rcu_barrier() returned before the callbacks ran (%d)", cb_ran);
+	rcu_assign_pointer(ip, &i);
+	rcu_read_lock();
+	pp = rcu_dereference(ip);
+	rcu_read_unlock();
+	H_CHECK(pp == &i, "rcu_dereference");
+	/* the checks: each must complain once */
+	c0 = bwt_complaints();
+	rcu_read_lock();
+	might_sleep();
+	rcu_read_unlock();
+	H_CHECK(bwt_complaints() == c0 + 1, "might_sleep in RCU read section not reported");
+	pp = rcu_dereference(ip);
+	H_CHECK(bwt_complaints() == c0 + 2, "rcu_dereference outside RCU not reported");
+	rcu_read_lock();
+	pp = kmalloc(8, GFP_KERNEL);
+	rcu_read_unlock();
+	kfree(pp);
+	H_CHECK(bwt_complaints() == c0 + 3, "GFP_KERNEL in RCU read section not reported");
+	WARN_ON(1);
+	H_CHECK(bwt_complaints() == c0 + 4, "WARN_ON not counted");
+	bwt_complaints_reset();
+	h_ok(h_failures == before, "RCU: grace periods, call_rcu, rcu_barrier, lockdep-like checks");
+}
+
+int main(void)
+{
+	bwt_loglevel = 3;
+	test_atomics();
+	test_cmpxchg_llist();
+	test_bits();
+	test_alloc();
+	fprintf(stderr, "# the next four complaints are expected\n");
+	test_rcu();
+	h_check_complaints("shimtest");
+	return h_exit_status();
+}
