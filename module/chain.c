@@ -328,9 +328,11 @@ int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 
 		if (k < 0 || b->keys[k] < sp->lo)
 			k++;
-		for (; k < b->count && bwt_in(b->keys[k], sp->lo, sp->hi,
-						sp->hinf); k++) {
+		for (; k < b->count; k++) {
 			s64 key = b->keys[k];
+
+			if (!bwt_in(key, sp->lo, sp->hi, sp->hinf))
+				break;
 
 			/* Deltas for smaller keys come first. */
 			for (; j < g->nd && g->delta[j]->kv.key < key; j++) {

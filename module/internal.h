@@ -354,7 +354,6 @@ struct bwt_route {
 	u64 child;
 };
 
-
 bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val);
 void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt);
 u64 bwt_route_child(const struct bwt_rec *rec, s64 key);

@@ -50,6 +50,7 @@ static u32 *bwt_map_next_free(struct bwt_map *map, u64 pid)
 	u64 off;
 	unsigned int s = bwt_map_seg_of(pid, &off);
 
+	/* Pairs with the cmpxchg() that published the segment. */
 	return &smp_load_acquire(&map->seg[s])->next_free[off];
 }
 
@@ -62,6 +63,7 @@ static int bwt_map_grow(struct bwtree *tree, u64 pid)
 	u64 off;
 	unsigned int s = bwt_map_seg_of(pid, &off);
 
+	/* Pairs with the cmpxchg() below, in another thread. */
 	if (smp_load_acquire(&map->seg[s]))
 		return 0;
 	len = bwt_map_seg_len(s);

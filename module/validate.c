@@ -224,6 +224,8 @@ void bwtree_dump(struct bwtree *tree)
 	struct bwt_rec *root, *top, *rec;
 	u64 pid, start = BWT_ROOT;
 	int level, nodes = 0;
+	size_t len;
+	char chain[160];
 
 	rcu_read_lock();
 	root = bwt_read(tree, BWT_ROOT);
@@ -237,13 +239,15 @@ void bwtree_dump(struct bwtree *tree)
 			top = bwt_read(tree, pid);
 			if (!top)
 				break;
-			pr_info("bwtree:  pid %llu [%lld, %s%lld) count %u right %lld depth %u:",
+			len = 0;
+			for (rec = top; rec && len < sizeof(chain) - 12;
+			     rec = rec->next)
+				len += snprintf(chain + len, sizeof(chain) - len,
+					" %s", bwt_kind_name[rec->kind]);
+			pr_info("bwtree:  pid %llu [%lld, %s%lld) count %u right %lld depth %u:%s\n",
 				pid, top->low, top->hinf ? "+inf " : "",
 				top->high, top->count, (s64)top->right,
-				top->depth);
-			for (rec = top; rec; rec = rec->next)
-				pr_cont(" %s", bwt_kind_name[rec->kind]);
-			pr_cont("\n");
+				top->depth, chain);
 			if (top->kind == BWTREE_REMOVE)
 				top = top->next;
 			if (level && first == BWT_NIL) {
