@@ -424,11 +424,16 @@ struct bwt_wres {
 
 static bool bwt_over_limit(struct bwtree *tree)
 {
+	long limit;
+
 	if (tree->max_bytes &&
 	    atomic_long_read(&tree->bytes) >= (long)tree->max_bytes)
 		return true;
-	return tree->account && tree->account->limit &&
-	       atomic_long_read(&tree->account->bytes) >= tree->account->limit;
+	if (!tree->account)
+		return false;
+	/* The device may change the limit at any time (a module parameter). */
+	limit = READ_ONCE(tree->account->limit);
+	return limit && atomic_long_read(&tree->account->bytes) >= limit;
 }
 
 static int __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key, u64 val,
