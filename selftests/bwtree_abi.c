@@ -256,8 +256,8 @@ FIXTURE_VARIANT_ADD(sizes, batch) { .idx = 12 };
 
 FIXTURE_SETUP(sizes)
 {
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	ASSERT_EQ(BW_NR_IOCS, 13);
 	ASSERT_EQ(0, env_setup(&self->env));
 	self->before = env_state(&self->env);
@@ -363,8 +363,8 @@ FIXTURE(bad) {
 
 FIXTURE_SETUP(bad)
 {
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	ASSERT_EQ(0, env_setup(&self->env));
 	self->before = env_state(&self->env);
 	self->page = getpagesize();

@@ -230,8 +230,8 @@ FIXTURE_SETUP(garbage)
 	const char *s = getenv("BWTREE_SEED");
 	unsigned int i;
 
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	g->page = getpagesize();
 	g->seed = s ? strtoull(s, NULL, 0) : 0x600dbadULL;
 	if (!g->seed)

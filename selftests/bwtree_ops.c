@@ -72,8 +72,8 @@ FIXTURE_VARIANT_ADD(model, default_nodes) { .node_max = 0 };
 
 FIXTURE_SETUP(model)
 {
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	self->fd = bw_open_anon(variant->node_max, 0);
 	ASSERT_LE(0, self->fd);
 	memset(&self->m, 0, sizeof(self->m));
@@ -90,7 +90,7 @@ TEST_F_TIMEOUT(model, single_ops, 120)
 {
 	int i;
 
-	for (i = 0; i < 1500; i++) {
+	for (i = 0; i < 1000; i++) {
 		uint64_t r = bw_rand(&self->seed) % 100;
 		int64_t k = bw_rand_key(&self->seed, SPREAD);
 		uint64_t v = bw_rand(&self->seed), got = 0, want = 0;
@@ -243,7 +243,7 @@ TEST_F_TIMEOUT(model, scans, 120)
 		EXPECT_EQ(0, scan_check(self->fd, &self->m, -900, 900, rev, 7));
 	}
 	/* Random ranges and page sizes. */
-	for (i = 0; i < 80; i++) {
+	for (i = 0; i < 50; i++) {
 		int64_t a = bw_rand_key(&self->seed, 1000);
 		int64_t b = bw_rand_key(&self->seed, 1000);
 		uint32_t chunk = 1 + bw_rand(&self->seed) % 40;
@@ -278,7 +278,7 @@ TEST_F_TIMEOUT(model, batches, 120)
 	struct bwtree_ioc_batch_op ops[64];
 	int b;
 
-	for (b = 0; b < 40; b++) {
+	for (b = 0; b < 30; b++) {
 		uint32_t n = 1 + bw_rand(&self->seed) % 64, i, done = 0;
 
 		memset(ops, 0, sizeof(ops));
@@ -364,8 +364,8 @@ TEST(get_info)
 	struct bwtree_ioc_info info;
 	int fd, ro;
 
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	fd = bw_open(O_RDWR);
 	ro = bw_open(O_RDONLY);
 	ASSERT_LE(0, fd);
@@ -428,8 +428,8 @@ TEST(named_tree_lifetime)
 	uint64_t count, v;
 	int i;
 
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	if (geteuid())
 		SKIP(return, "named trees need CAP_SYS_ADMIN");
 	snprintf(name, sizeof(name), "ops-life.%d", getpid());
@@ -506,8 +506,8 @@ TEST(list_sorted_and_sized)
 	char prev[64] = "";
 	int fd;
 
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	if (geteuid())
 		SKIP(return, "named trees need CAP_SYS_ADMIN");
 	fd = bw_open(O_RDWR);
@@ -571,8 +571,8 @@ TEST(anonymous_trees_are_private)
 	int a, b, i;
 	uint64_t v, count;
 
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	a = bw_open_anon(0, 0);
 	b = bw_open_anon(4, 0);
 	ASSERT_LE(0, a);
@@ -606,8 +606,8 @@ TEST(shared_file_shares_tree)
 	uint64_t v;
 	pid_t pid;
 
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	a = bw_open_anon(0, 0);
 	ASSERT_LE(0, a);
 	d = dup(a);
@@ -681,8 +681,8 @@ FIXTURE(slow) {
 
 FIXTURE_SETUP(slow)
 {
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 }
 
 FIXTURE_TEARDOWN(slow)
@@ -787,8 +787,8 @@ FIXTURE(global_limit) {
 
 FIXTURE_SETUP(global_limit)
 {
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	self->orig = read_long("/sys/module/bwtree/parameters/max_bytes");
 	if (self->orig < 0 || access("/sys/module/bwtree/parameters/max_bytes",
 				     W_OK))
@@ -898,8 +898,8 @@ TEST(debugfs_per_tree)
 	long val;
 	int fd, a, anon0, i;
 
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	if (geteuid())
 		SKIP(return, "named trees need CAP_SYS_ADMIN");
 	if (access("/sys/kernel/debug/bwtree", F_OK))
@@ -947,8 +947,8 @@ TEST(sysfs_global)
 	int64_t next;
 	int fd;
 
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	if (access("/sys/kernel/bwtree", F_OK))
 		SKIP(return, "no /sys/kernel/bwtree");
 	fd = bw_open_anon(0, 0);

@@ -28,12 +28,17 @@
 
 #define BW_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define BW_NO_DEVICE BW_DEV " missing: module not loaded"
-
-/* True when the module is not loaded: tests then SKIP(). */
-static BW_UNUSED bool bw_no_device(void)
+/*
+ * Why the device cannot be used, or NULL when it can: tests SKIP() when the
+ * module is not loaded or the device's mode keeps this user out.
+ */
+static BW_UNUSED const char *bw_unavailable(void)
 {
-	return access(BW_DEV, F_OK) != 0;
+	if (access(BW_DEV, F_OK))
+		return BW_DEV " missing: module not loaded";
+	if (access(BW_DEV, R_OK | W_OK))
+		return BW_DEV ": permission denied (root, or the module's mode=0666)";
+	return NULL;
 }
 
 static BW_UNUSED int bw_ioctl(int fd, unsigned long cmd, void *arg)

@@ -14,7 +14,7 @@
 #include "bwtree_test.h"
 
 #define NTHREADS	4
-#define OPS		800
+#define OPS		600
 #define RANGE		1000
 
 /* Values carry their key in the high bits, a version in the low 16. */
@@ -232,8 +232,8 @@ FIXTURE(threads) {
 
 FIXTURE_SETUP(threads)
 {
-	if (bw_no_device())
-		SKIP(return, BW_NO_DEVICE);
+	if (bw_unavailable())
+		SKIP(return, "%s", bw_unavailable());
 	memset(self->w, 0, sizeof(self->w));
 	self->fd = -1;
 }
