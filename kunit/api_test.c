@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One or more cases for each function of include/bwtree.h:
- * what each returns, for good arguments and bad ones (suite bwtree_api).
+ * One or more cases for each function of include/bwtree.h: what each
+ * returns, for good arguments and bad ones (suite bwtree_api).
  *
  * Prefix: bwt_api_ for the cases and their helpers.
  */

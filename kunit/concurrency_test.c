@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Kthreads on one tree at once (suite
- * bwtree_concurrency).
+ * Kthreads on one tree at once (suite bwtree_concurrency).
  *
  * Every key of the universe has an owner: a writer that alone changes it
  * (disjoint ranges, contiguous or interleaved so that owners share leaves),
@@ -27,7 +26,7 @@
 
 #include "bwtree_kunit.h"
 
-#define BWT_CONC_KEYS		2048
+#define BWT_CONC_KEYS		1024
 #define BWT_CONC_STABLE		0xff	/* owner of the stable keys */
 #define BWT_CONC_SHARED		0xfe	/* owner of keys two writers race for */
 #define BWT_CONC_TAG_FINAL	0xf000	/* both racers write this last */
@@ -41,7 +40,6 @@ static u16 bwt_conc_tag(unsigned int id, unsigned int seq)
 
 /**
  * struct bwt_conc - what the threads of one case share
- * @test: the case
  * @tree: the tree
  * @universe: the keys (its bitmap unused)
  * @owner: owner of each key: a thread id, BWT_CONC_STABLE or BWT_CONC_SHARED
@@ -56,7 +54,6 @@ static u16 bwt_conc_tag(unsigned int id, unsigned int seq)
  * @writers: threads that are writers (0 .. @writers - 1)
  */
 struct bwt_conc {
-	struct kunit *test;
 	struct bwtree *tree;
 	struct bwt_model universe;
 	u8 *owner;
@@ -403,7 +400,6 @@ static struct bwt_conc *bwt_conc_setup(struct kunit *test,
 
 	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, c);
-	c->test = test;
 	bwt_model_init(test, &c->universe, BWT_CONC_KEYS);
 	c->owner = kunit_kzalloc(test, BWT_CONC_KEYS, GFP_KERNEL);
 	c->shared = kunit_kcalloc(test, BWT_CONC_KEYS, sizeof(*c->shared),
@@ -505,7 +501,7 @@ static void bwt_conc_disjoint(struct kunit *test)
 
 	c = bwt_conc_setup(test, &p, 4);
 	c->writers = 4;
-	c->ops = 3000;
+	c->ops = 2000;
 	for (i = 0; i < BWT_CONC_KEYS; i++)
 		c->owner[i] = i % 16 == 15 ? BWT_CONC_STABLE : i % 4;
 	bwt_conc_insert_stable(test, c);
@@ -673,7 +669,7 @@ static void bwt_conc_race(struct kunit *test)
 
 	rc = kunit_kzalloc(test, sizeof(*rc), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rc);
-	rc->nr = 401;	/* odd, and prime to 7: see bwt_race_index() */
+	rc->nr = 257;	/* odd, and prime to 7: see bwt_race_index() */
 	for (i = 0; i < 4; i++) {
 		rc->won_ins[i] = kunit_kcalloc(test, BITS_TO_LONGS(rc->nr),
 					       sizeof(long), GFP_KERNEL);

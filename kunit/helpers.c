@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The model, the checks and the kthread plumbing that the bwtree
- * KUnit suites share, and the module's own declarations.
+ * The model, the checks and the kthread plumbing that the bwtree KUnit
+ * suites share, and the module's own declarations.
  *
  * Prefixes as in bwtree_kunit.h: bwt_model_ the reference map, bwt_check_
  * comparisons with a tree, bwt_kunit_ resources owned by a case, bwt_thread_
@@ -357,8 +357,9 @@ bool bwt_check_scan_cb(struct kunit *test, struct bwtree *tree,
  * @m: the model
  *
  * bwtree_validate(), the count, the statistics' count, a lookup of every
- * key of the universe (and of the keys next to them, which are never in a
- * tree built from the universe), and full scans in both orders and forms.
+ * key of the universe (and of some of the keys next to them, which are
+ * never in a tree built from the universe), and full scans in both orders
+ * and forms.
  *
  * Return: true when all matched.
  */
@@ -390,7 +391,7 @@ bool bwt_check_tree(struct kunit *test, struct bwtree *tree,
 				   bwt_model_has(m, i) ? m->vals[i] : 0);
 			return false;
 		}
-		if (k != S64_MAX && bwt_model_find(m, k + 1) < 0) {
+		if (i % 4 == 0 && k != S64_MAX && bwt_model_find(m, k + 1) < 0) {
 			ret = bwtree_lookup(tree, k + 1, &v);
 			if (ret != -ENOENT) {
 				KUNIT_FAIL(test, "lookup %lld (never inserted): %d",

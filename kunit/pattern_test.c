@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Node sizes and thresholds crossed with key patterns
- * (suite bwtree_pattern).  Each parameter fills a tree in one pattern,
+ * Node sizes and thresholds crossed with key patterns (suite
+ * bwtree_pattern).  Each parameter fills a tree in one pattern,
  * checks it whole, replaces and deletes half of it, checks again, and
  * deletes the rest: the tree must then be a single empty leaf.
  *
@@ -11,7 +11,7 @@
 
 #include "bwtree_kunit.h"
 
-#define BWT_PATTERN_KEYS	300
+#define BWT_PATTERN_KEYS	200
 
 enum bwt_pattern {
 	BWT_ASCENDING,

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Structure modifications at every level (suite bwtree_smo):
- * the root split, growth to many levels, merges from either edge and in the
- * middle, the collapse back to one leaf, and consolidation of long chains.
- * Tiny nodes make deep trees from a few hundred keys; bwtree_get_stats()
- * proves that the modifications happened and bwtree_validate() that the
- * tree stayed well formed through them.
+ * Structure modifications at every level (suite bwtree_smo): the root
+ * split, growth to many levels, merges from either edge and in the middle,
+ * the collapse back to one leaf, and consolidation of long chains.  Tiny
+ * nodes make deep trees from a few hundred keys; bwtree_get_stats() proves
+ * that the modifications happened and bwtree_validate() that the tree stayed
+ * well formed through them.
  *
  * Prefix: bwt_smo_.
  */
@@ -105,14 +105,14 @@ static void bwt_smo_grow(struct kunit *test)
 
 	for (order = 0; order < 3; order++) {
 		struct bwtree *tree = bwt_kunit_create(test, p);
-		const unsigned int n = 600;
+		const unsigned int n = 400;
 
 		if (order == 0)
 			bwt_smo_fill(test, tree, 0, 1, n);	/* ascending */
 		else if (order == 1)
 			bwt_smo_fill(test, tree, n - 1, -1, n);	/* descending */
 		else
-			bwt_smo_fill(test, tree, -300 * 7, 7, n); /* across 0 */
+			bwt_smo_fill(test, tree, -200 * 7, 7, n); /* across 0 */
 		KUNIT_EXPECT_TRUE(test, bwt_check_shape(test, tree, &stats));
 		kunit_info(test, "order %u: height %llu, splits %llu, pages %llu\n",
 			   order, stats.height, stats.splits, stats.pages);
@@ -123,7 +123,7 @@ static void bwt_smo_grow(struct kunit *test)
 		KUNIT_EXPECT_GE(test, stats.splits,
 				(u64)DIV_ROUND_UP(n, p->leaf_max + p->chain_max + 1) - 1);
 		if (order == 2)
-			bwt_smo_expect(test, tree, -300 * 7, 7, n, true);
+			bwt_smo_expect(test, tree, -200 * 7, 7, n, true);
 		else
 			bwt_smo_expect(test, tree, 0, 1, n, true);
 		bwt_kunit_destroy(test, tree);
@@ -154,7 +154,7 @@ static void bwt_smo_drain(struct kunit *test, struct bwtree *tree, s64 first,
  */
 static void bwt_smo_collapse(struct kunit *test)
 {
-	const unsigned int n = 400;
+	const unsigned int n = 300;
 	unsigned int way;
 
 	for (way = 0; way < 3; way++) {
@@ -297,12 +297,12 @@ static void bwt_smo_cycles(struct kunit *test)
 	for (cycle = 0; cycle < 3; cycle++) {
 		s64 base = (s64)cycle * 100000 - 150000;
 
-		bwt_smo_fill(test, tree, base, 2, 400);
-		bwt_smo_drain(test, tree, base + 2, 4, 200);
+		bwt_smo_fill(test, tree, base, 2, 240);
+		bwt_smo_drain(test, tree, base + 2, 4, 120);
 		KUNIT_ASSERT_EQ(test, bwtree_validate(tree), 0);
-		bwt_smo_expect(test, tree, base, 4, 200, true);
-		bwt_smo_expect(test, tree, base + 2, 4, 200, false);
-		bwt_smo_drain(test, tree, base, 4, 200);
+		bwt_smo_expect(test, tree, base, 4, 120, true);
+		bwt_smo_expect(test, tree, base + 2, 4, 120, false);
+		bwt_smo_drain(test, tree, base, 4, 120);
 		KUNIT_ASSERT_EQ(test, bwtree_validate(tree), 0);
 		bwtree_get_stats(tree, &now);
 		KUNIT_EXPECT_EQ(test, now.count, 0ULL);

@@ -17,8 +17,9 @@ echo "==== bwtree demo: a BW-tree in the kernel, driven through /dev/bwtree ====
 echo
 run bwtreectl create demo
 run bwtreectl list
-for k in 42 7 19 -3 100 55; do
-	run bwtreectl -t demo insert $k $((k * 1000))
+for kv in "42 42000" "7 7000" "19 19000" "-3 3" "100 100000" "55 55000"; do
+	# shellcheck disable=SC2086
+	run bwtreectl -t demo insert $kv
 done
 run bwtreectl -t demo upsert 7 7777
 run bwtreectl -t demo get 19

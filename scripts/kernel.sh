@@ -88,7 +88,7 @@ fi
 
 mkdir -p "$out"
 blog=$out/build.log
-log "building the $flavour kernel in $out (cold: ~7-10 min at -j$jobs), log $blog"
+log "building the $flavour kernel in $out (cold: 4-18 min at -j$jobs, depending on load), log $blog"
 start=$(date +%s)
 kmake() { nice make -C "$src" O="$out" ARCH=x86_64 "$@"; }
 {

@@ -60,7 +60,7 @@ callgrind: $(O)/bench/bench
 			--callgrind-out-file=$$f $(O)/bench/bench --callgrind $$op \
 			--contender $$c --sizes $(CG_KEYS) --cg-ops $(CG_OPS) >/dev/null 2>$$f.log || \
 			{ echo "callgrind $$c $$op failed: see $$f.log"; exit 1; }; \
-		ir=$$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' $$f); \
+		ir=$$(sed -n "s/^totals: *\([0-9]*\).*/\1/p" $$f); \
 		echo "CALLGRIND $${op}_$$c=$$(echo "$$ir $(CG_OPS)" | awk '{printf "%.0f", $$1 / $$2}') instructions/op ($(CG_KEYS) keys)"; \
 	done; done | tee $(O)/bench/callgrind.txt
 	@mkdir -p results && cp $(O)/bench/callgrind.txt results/callgrind.txt
