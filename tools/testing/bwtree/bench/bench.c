@@ -43,7 +43,11 @@ int bench_bwtree_init(void);
 static const struct contender *all_contenders[] = {
 	&contender_bwtree, &contender_maple, &contender_rbtree, &contender_sorted,
 };
-#define NC (sizeof(all_contenders) / sizeof(all_contenders[0]))
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#define NC ARRAY_SIZE(all_contenders)
 
 enum wl { W_BULK, W_INSERT, W_LOOKUP, W_ZIPF, W_YA, W_YB, W_YC, W_YE, W_SCAN, NW };
 static const char *const wl_name[NW] = {
@@ -70,7 +74,7 @@ static double now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static uint64_t mix(uint64_t x)
@@ -403,6 +407,8 @@ static void run_size(int si)
 		/* bulk load, ascending */
 		for (r = 0; r < repeats; r++) {
 			res[si][0][W_BULK][ci][r] = load(c, &t, ksorted, true, &errors);
+			if (c->build_sorted)	/* a copy of keys sorted beforehand */
+				res[si][0][W_BULK][ci][r] = 0;
 			c->quiesce();
 			bytes_per_key[si][0][ci] = (double)c->bytes(t) / n;
 			c->destroy(t);
@@ -431,8 +437,9 @@ static void run_size(int si)
 				if (w == W_YE && c->build_sorted)
 					continue;
 				for (r = 0; r < repeats; r++)
-					res[si][ti][w][ci][r] = run_threads(c, t, w, threads[ti],
-									  r * 7 + w, &errors);
+					res[si][ti][w][ci][r] =
+						run_threads(c, t, w, threads[ti],
+							    r * 7 + w, &errors);
 			}
 			fprintf(stderr, " %dT", threads[ti]);
 		}
@@ -471,8 +478,8 @@ static void print_table(void)
 	unsigned int ci;
 	int si, ti, w;
 
-	printf("\nMops/s: median (min-max) over %d runs; ns/op = 1e9 / median ops/s (all threads)\n",
-	       repeats);
+	printf("\nMops/s: median (min-max) over %d runs; ", repeats);
+	printf("ns/op = 1e9 / median ops/s (all threads)\n");
 	for (si = 0; si < nsizes; si++) {
 		for (ti = 0; ti < nthreads; ti++) {
 			printf("\n%s keys, %d thread%s\n%-12s", size_name(sizes[si], sn),
@@ -546,10 +553,11 @@ static void write_tsv_and_plot(void)
 	f = fopen(path, "w");
 	for (si = 0; si < nsizes; si++)
 		for (ti = 0; ti < nthreads; ti++) {
-			fprintf(f, "# %s keys, %d threads\n", size_name(sizes[si], sn), threads[ti]);
+			fprintf(f, "# %s keys, %d threads\n", size_name(sizes[si], sn),
+				threads[ti]);
 			for (w = 0; w < NW; w++) {
-				if (ti && (w == W_BULK || w == W_INSERT || w == W_SCAN))
-					continue;
+				if (w == W_SCAN || (ti && (w == W_BULK || w == W_INSERT)))
+					continue;	/* scans: ns per pair, in the table */
 				fprintf(f, "%s", wl_name[w]);
 				for (ci = 0; ci < NC; ci++)
 					if (use[ci])
@@ -566,15 +574,16 @@ static void write_tsv_and_plot(void)
 	fprintf(f, "set output '%s/bench.png'\n", outdir);
 	fprintf(f, "set style data histogram\nset style histogram cluster gap 1\n");
 	fprintf(f, "set style fill solid border -1\nset boxwidth 0.9\nset grid ytics\n");
-	fprintf(f, "set xtics rotate by -30\nset ylabel 'Mops/s (median)'\nset key top right\n");
+	fprintf(f, "set xtics rotate by -30\nset ylabel 'Mops/s (median, log scale)'\n");
+	fprintf(f, "set logscale y\nset yrange [0.01:*]\nset key top right\n");
 	fprintf(f, "set multiplot layout %d,2\n", (panels + 1) / 2);
 	panels = 0;
 	for (si = 0; si < nsizes; si++)
 		for (ti = 0; ti < nthreads; ti++) {
 			int col = 2;
 
-			fprintf(f, "set title '%s keys, %d thread%s'\nplot ", size_name(sizes[si], sn),
-				threads[ti], threads[ti] > 1 ? "s" : "");
+			fprintf(f, "set title '%s keys, %d thread%s'\nplot ",
+				size_name(sizes[si], sn), threads[ti], threads[ti] > 1 ? "s" : "");
 			for (ci = 0; ci < NC; ci++) {
 				if (!use[ci])
 					continue;
@@ -645,6 +654,16 @@ static void ratio(const char *name, double ours, double theirs)
 		printf("RATIO %s=%.2f\n", name, ours / theirs);
 }
 
+/* RATIO line for workload @w: contender @a over contender @b */
+static void ratio_wl(const char *fmt, const char *sn, int si, int ti, enum wl w,
+		     int a, int b)
+{
+	char nm[96];
+
+	snprintf(nm, sizeof(nm), fmt, sn);
+	ratio(nm, med(si, ti, w, a), med(si, ti, w, b));
+}
+
 static void print_ratios(void)
 {
 	int us = cidx("bwtree"), ma = cidx("maple"), so = cidx("sorted"), rb = cidx("rbtree");
@@ -662,8 +681,7 @@ static void print_ratios(void)
 	for (si = 0; si < nsizes; si++) {
 		size_name(sizes[si], sn);
 		if (ma >= 0) {
-#define R(fmt, ti, w) do { snprintf(nm, sizeof(nm), fmt, sn); \
-	ratio(nm, med(si, ti, w, us), med(si, ti, w, ma)); } while (0)
+#define R(fmt, ti, w) ratio_wl(fmt, sn, si, ti, w, us, ma)
 			R("lookup_%s_vs_maple", 0, W_LOOKUP);
 			R("zipf_lookup_%s_vs_maple", 0, W_ZIPF);
 			R("insert_%s_vs_maple", 0, W_INSERT);
@@ -781,7 +799,7 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			for (ci = 0; ci < NC; ci++)
-				use[ci] = strstr(optarg, all_contenders[ci]->name) != NULL;
+				use[ci] = !!strstr(optarg, all_contenders[ci]->name);
 			break;
 		case 'O':
 			outdir = optarg;

@@ -54,6 +54,7 @@ bench: $(O)/bench/bench
 # Instructions per lookup and per insert, ours and the maple tree's, with
 # CG_KEYS keys in the structure: deterministic, unlike the timings.
 callgrind: $(O)/bench/bench
+	@rm -f $(O)/bench/callgrind.txt
 	@for c in bwtree maple; do for op in lookup insert; do \
 		f=$(O)/bench/callgrind.$$c.$$op; \
 		$(NICE) valgrind --tool=callgrind --instr-atstart=no \
@@ -61,6 +62,8 @@ callgrind: $(O)/bench/bench
 			--contender $$c --sizes $(CG_KEYS) --cg-ops $(CG_OPS) >/dev/null 2>$$f.log || \
 			{ echo "callgrind $$c $$op failed: see $$f.log"; exit 1; }; \
 		ir=$$(sed -n "s/^totals: *\([0-9]*\).*/\1/p" $$f); \
-		echo "CALLGRIND $${op}_$$c=$$(echo "$$ir $(CG_OPS)" | awk '{printf "%.0f", $$1 / $$2}') instructions/op ($(CG_KEYS) keys)"; \
-	done; done | tee $(O)/bench/callgrind.txt
+		echo "CALLGRIND $${op}_$$c=$$(echo "$$ir $(CG_OPS)" | awk '{printf "%.0f", $$1 / $$2}') instructions/op ($(CG_KEYS) keys)" \
+			>> $(O)/bench/callgrind.txt; \
+	done; done
+	@cat $(O)/bench/callgrind.txt
 	@mkdir -p results && cp $(O)/bench/callgrind.txt results/callgrind.txt

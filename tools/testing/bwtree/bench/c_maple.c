@@ -22,13 +22,8 @@
 #include "linux/init.h"
 #include "../../../lib/maple_tree.c"
 #include "contender.h"
+#include "shim_alloc.h"
 
-/* The shim allocator (lib/slab.c), declared here by hand: different shims. */
-struct kmem_cache *bwt_cache_create(const char *name, unsigned int size,
-				    unsigned int align, unsigned int flags,
-				    void (*ctor)(void *));
-void *bwt_cache_alloc(struct kmem_cache *c, unsigned int gfp);
-void bwt_cache_free(struct kmem_cache *c, void *obj);
 #define BWT_GFP_ZERO	0x100u
 #define BWT_GFP_KERNEL	0x4c0u
 

@@ -10,13 +10,7 @@
 #include <stdlib.h>
 #include <errno.h>
 #include "contender.h"
-
-struct kmem_cache *bwt_cache_create(const char *name, unsigned int size,
-				    unsigned int align, unsigned int flags,
-				    void (*ctor)(void *));
-void *bwt_cache_alloc(struct kmem_cache *c, unsigned int gfp);
-void bwt_cache_free(struct kmem_cache *c, void *obj);
-void bwt_cache_destroy(struct kmem_cache *c);
+#include "shim_alloc.h"
 #define BWT_GFP_KERNEL	0x4c0u
 
 struct rnode {

@@ -6,6 +6,7 @@
  */
 #include <bwt/shim.h>
 #include <execinfo.h>
+#include <sanitizer/common_interface_defs.h>
 
 __thread struct bwt_task bwt_task;
 
@@ -13,7 +14,8 @@ int bwt_complaints_fatal;
 int bwt_loglevel = 6;
 static unsigned long complaints;
 
-void __sanitizer_print_stack_trace(void) __attribute__((weak));
+/* weak: only there when a sanitizer runtime is linked in */
+#pragma weak __sanitizer_print_stack_trace
 
 void bwt_dump_stack(void)
 {

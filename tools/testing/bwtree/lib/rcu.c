@@ -212,7 +212,6 @@ void bwt_rcu_barrier(void)
 	pthread_mutex_unlock(&cb_lock);
 }
 
-
 struct kvfree_node {
 	struct rcu_head rcu;
 	void *ptr;

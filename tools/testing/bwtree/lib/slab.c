@@ -32,8 +32,8 @@
 #define poison(p, n)	ASAN_POISON_MEMORY_REGION(p, n)
 #define unpoison(p, n)	ASAN_UNPOISON_MEMORY_REGION(p, n)
 #else
-#define poison(p, n)	do { } while (0)
-#define unpoison(p, n)	do { } while (0)
+#define poison(p, n)	((void)(p), (void)(n))
+#define unpoison(p, n)	((void)(p), (void)(n))
 #endif
 
 #define MAX_CACHES	64
@@ -49,7 +49,7 @@ struct kmem_cache {
 	unsigned int align;	/* of the userspace object */
 	unsigned int objsize;	/* what SLUB would use per object */
 	slab_flags_t flags;
-	void (*ctor)(void *);
+	void (*ctor)(void *obj);
 	int id;
 };
 

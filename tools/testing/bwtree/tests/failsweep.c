@@ -100,7 +100,8 @@ static void apply(const struct step *s, int ret, bool replaced, u64 old)
 		break;
 	case UPSERT:
 		if (H_CHECK(ret == 0, "upsert %lld: %d", key, ret)) {
-			H_CHECK(replaced == m.present[k], "upsert %lld: replaced %d", key, replaced);
+			H_CHECK(replaced == m.present[k], "upsert %lld: replaced %d",
+				key, replaced);
 			m.present[k] = 1;
 			m.vals[k] = h_value(key, (u32)k + 1);
 		}
@@ -126,7 +127,7 @@ static void apply(const struct step *s, int ret, bool replaced, u64 old)
 	}
 }
 
-static struct bwtree *rebuild(struct scenario *sc, size_t upto)
+static struct bwtree *rebuild(struct scenario *sc, size_t until)
 {
 	struct bwtree *tree = bwtree_create(&sc->p);
 	bool replaced;
@@ -138,7 +139,7 @@ static struct bwtree *rebuild(struct scenario *sc, size_t upto)
 		return NULL;
 	}
 	memset(m.present, 0, m.n);
-	for (i = 0; i < upto; i++) {
+	for (i = 0; i < until; i++) {
 		int ret = do_step(tree, &sc->steps[i], &replaced, &old);
 
 		apply(&sc->steps[i], ret, replaced, old);
@@ -183,7 +184,7 @@ static void sweep_step(struct scenario *sc, size_t si, struct cover *cv)
 		} else if (ret == -ENOMEM) {
 			cv->injected++;
 			if (!h_tree_matches(tree, &m, 0, "after -ENOMEM"))
-				H_FAIL("%s: step %zu (op %d, key %lld) failing allocation %lu changed the tree",
+				H_FAIL("%s: step %zu (op %d, key %lld): alloc %lu changed the tree",
 				       sc->name, si, s->op, m.keys[s->k], nth);
 			ret = do_step(tree, s, &replaced, &old);
 			apply(s, ret, replaced, old);
@@ -196,7 +197,7 @@ static void sweep_step(struct scenario *sc, size_t si, struct cover *cv)
 			apply(s, ret, replaced, old);
 			h_tree_matches(tree, &m, 0, "delete with a failed merge");
 		} else {
-			H_FAIL("%s: step %zu (op %d, key %lld): allocation %lu failed, the call returned %d",
+			H_FAIL("%s: step %zu (op %d, key %lld): alloc %lu failed, call returned %d",
 			       sc->name, si, s->op, m.keys[s->k], nth, ret);
 		}
 		bwtree_destroy(tree);
@@ -226,12 +227,15 @@ static void run(struct scenario *sc)
 	h_model_init(&m, sc->keys, 99);
 	for (i = sc->prefix; i < sc->nsteps && h_failures == before; i++)
 		sweep_step(sc, i, &cv);
-	h_diag("%s: %ld ops swept in %.1f s: %ld failures injected, %ld absorbed, up to %ld allocations per op",
-	       sc->name, cv.ops, h_now() - t0, cv.injected, cv.absorbed, cv.max_allocs);
-	h_diag("%s: ops that split %ld (inner too %ld, root %ld), merged %ld, collapsed the root %ld, consolidated %ld",
-	       sc->name, cv.split_ops, cv.inner_split_ops, cv.root_splits, cv.merge_ops,
-	       cv.collapses, cv.consolidate_ops);
-	h_ok(h_failures == before, "failsweep %s: every failed call returned -ENOMEM, changed nothing, retried fine, leaked nothing",
+	h_diag("%s: %ld ops swept in %.1f s: %ld failures injected, %ld absorbed,",
+	       sc->name, cv.ops, h_now() - t0, cv.injected, cv.absorbed);
+	h_diag("%s: up to %ld allocations per op", sc->name, cv.max_allocs);
+	h_diag("%s: ops that split %ld (inner too %ld, root %ld), merged %ld,",
+	       sc->name, cv.split_ops, cv.inner_split_ops, cv.root_splits, cv.merge_ops);
+	h_diag("%s: collapsed the root %ld, consolidated %ld",
+	       sc->name, cv.collapses, cv.consolidate_ops);
+	h_ok(h_failures == before,
+	     "failsweep %s: every failed call returned -ENOMEM, changed nothing, retried fine, leaked nothing",
 	     sc->name);
 	h_ok((!sc->need_split || cv.inner_split_ops) &&
 	     (!sc->need_root_split || cv.root_splits) &&
@@ -299,7 +303,8 @@ static void sweep_init_and_create(void)
 				bwtree_destroy(tree);
 			break;
 		}
-		H_CHECK(tree == ERR_PTR(-ENOMEM), "bwtree_create, allocation %lu failed: %p", nth, tree);
+		H_CHECK(tree == ERR_PTR(-ENOMEM), "bwtree_create, allocation %lu failed: %p",
+			nth, tree);
 		if (!IS_ERR(tree))
 			bwtree_destroy(tree);
 		rcu_barrier();
@@ -325,7 +330,9 @@ int main(void)
 	sc.p = tiny;
 	sc.keys = 200;
 	sc.steps = perm_steps(200, INSERT, &sc.nsteps, NULL, 0);
-	sc.need_split = sc.need_root_split = sc.need_consolidate = true;
+	sc.need_split = true;
+	sc.need_root_split = true;
+	sc.need_consolidate = true;
 	run(&sc);
 
 	/* inserts in ascending order: splits at the right edge */
@@ -344,7 +351,9 @@ int main(void)
 	sc.keys = 200;
 	sc.steps = perm_steps(200, DELETE, &sc.nsteps, pre, np);
 	sc.prefix = np;
-	sc.need_merge = sc.need_collapse = sc.need_consolidate = true;
+	sc.need_merge = true;
+	sc.need_collapse = true;
+	sc.need_consolidate = true;
 	run(&sc);
 	free(sc.steps);
 
@@ -361,7 +370,8 @@ int main(void)
 	sc.steps = perm_steps(400, UPSERT, &sc.nsteps, s, n);
 	for (i = sc.prefix; i < sc.nsteps; i += 7)
 		sc.steps[i].op = DELETE;
-	sc.need_split = sc.need_consolidate = true;
+	sc.need_split = true;
+	sc.need_consolidate = true;
 	run(&sc);
 	free(sc.steps);
 	free(s);

@@ -19,6 +19,7 @@
  */
 #include <bwt/shim.h>
 #include <bwtree.h>
+#include "fuzz.h"
 
 static const s64 special[32] = {
 	S64_MIN, S64_MIN + 1, S64_MIN + 2, S64_MIN + 64, -(1LL << 62), -(1LL << 32) - 1,
@@ -217,7 +218,8 @@ static void check_all(struct bwtree *t)
 		for (int i = 0; i < ret; i++, seen++) {
 			size_t j = rev ? ref.n - 1 - seen : seen;
 
-			if (seen >= ref.n || out[i].key != ref.keys[j] || out[i].value != ref.vals[j])
+			if (seen >= ref.n || out[i].key != ref.keys[j] ||
+			    out[i].value != ref.vals[j])
 				FAIL("full scan pair %zu: %lld, want %lld", seen, out[i].key,
 				     seen < ref.n ? ref.keys[j] : 0);
 		}
@@ -233,7 +235,7 @@ static void check_all(struct bwtree *t)
 		FAIL("bwtree_validate: %d", ret);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+int fuzz_initialize(int *argc, char ***argv)
 {
 	bwt_complaints_fatal = 1;
 	bwt_loglevel = 3;
@@ -242,7 +244,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+int fuzz_test_one_input(const u8 *data, size_t size)
 {
 	struct bwtree_params p = { 0 };
 	struct bwtree *t;

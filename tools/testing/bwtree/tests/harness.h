@@ -56,6 +56,7 @@ static inline u64 h_value(s64 key, u32 version)
 {
 	return (h_mix((u64)key) & 0xffffffff00000000ULL) | version;
 }
+
 static inline bool h_value_ok(s64 key, u64 v)
 {
 	return (v & 0xffffffff00000000ULL) == (h_mix((u64)key) & 0xffffffff00000000ULL);

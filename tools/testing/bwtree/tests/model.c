@@ -84,18 +84,18 @@ static void one_op(struct bwtree *tree, struct h_model *m, size_t k, int op, u32
 		v = h_value(key, ver);
 		ret = bwtree_upsert(tree, key, v, &replaced);
 		if (H_CHECK(ret == 0, "upsert %lld: %d", key, ret)) {
-			H_CHECK(replaced == m->present[k], "upsert %lld: replaced %d", key, replaced);
+			H_CHECK(replaced == m->present[k], "upsert %lld: replaced %d",
+				key, replaced);
 			m->present[k] = 1;
 			m->vals[k] = v;
 		}
 		break;
 	case 2:		/* delete */
 		ret = bwtree_delete(tree, key, &v);
-		if (!m->present[k]) {
+		if (!m->present[k])
 			H_CHECK(ret == -ENOENT, "delete %lld: %d", key, ret);
-		} else if (H_CHECK(ret == 0 && v == m->vals[k], "delete %lld: %d", key, ret)) {
+		else if (H_CHECK(ret == 0 && v == m->vals[k], "delete %lld: %d", key, ret))
 			m->present[k] = 0;
-		}
 		break;
 	default:	/* lookup */
 		ret = bwtree_lookup(tree, key, &v);
@@ -154,9 +154,11 @@ static void run_config(const struct config *c, int ci)
 				       h_below(&rng, 4), ++ver);
 		} else {			/* scans */
 			for (j = 0; j < 8; j++, i++) {
-				size_t a = h_below(&rng, m.n), b = min(a + h_below(&rng, 300), m.n - 1);
+				size_t a = h_below(&rng, m.n);
+				size_t b = min(a + h_below(&rng, 300), m.n - 1);
 
-				check_range(tree, &m, m.keys[a] + (rng & 1 && m.keys[a] < m.keys[b]),
+				check_range(tree, &m,
+					    m.keys[a] + (rng & 1 && m.keys[a] < m.keys[b]),
 					    m.keys[b], rng & 2, 1 + h_below(&rng, 70));
 			}
 		}
@@ -167,9 +169,11 @@ static void run_config(const struct config *c, int ci)
 	}
 	h_tree_matches(tree, &m, 0, "model (end)");
 	bwtree_get_stats(tree, &st);
-	h_diag("config %d (leaf %u inner %u chain %u, %zu keys): %ld ops in %.1f s; count %llu height %llu splits %llu merges %llu consolidations %llu",
+	h_diag("config %d (leaf %u inner %u chain %u, %zu keys): %ld ops in %.1f s",
 	       ci, c->p.leaf_max, c->p.inner_max, c->p.chain_max, c->keys, i,
-	       h_now() - t0, st.count, st.height, st.splits, st.merges, st.consolidations);
+	       h_now() - t0);
+	h_diag("config %d: count %llu height %llu splits %llu merges %llu consolidations %llu",
+	       ci, st.count, st.height, st.splits, st.merges, st.consolidations);
 	/* empty it completely: the root must collapse back to one leaf */
 	for (i = 0; i < (long)m.n; i++)
 		if (m.present[i])
@@ -181,7 +185,8 @@ static void run_config(const struct config *c, int ci)
 	bwtree_destroy(tree);
 	rcu_barrier();
 	H_CHECK(bwt_live_objects() == 0, "live objects after destroy: %ld", bwt_live_objects());
-	h_ok(h_failures == before, "model: config %d (leaf_max %u inner_max %u chain_max %u): %ld ops agree with the model",
+	h_ok(h_failures == before,
+	     "model: config %d (leaf_max %u inner_max %u chain_max %u): %ld ops agree with the model",
 	     ci, c->p.leaf_max, c->p.inner_max, c->p.chain_max, nops);
 	h_model_free(&m);
 }

@@ -57,7 +57,9 @@ static void test_cmpxchg_llist(void)
 	H_CHECK(!try_cmpxchg(&slot, &q, p) && q == &n[2], "try_cmpxchg updates old");
 	H_CHECK(xchg(&slot, NULL) == &n[2] && !slot, "xchg");
 	H_CHECK(cmpxchg(&w, 1, 2) == 1 && w == 2, "cmpxchg u64");
+	/* single-threaded: only checks that the acquire load returns the value */
 	H_CHECK(smp_load_acquire(&w) == 2, "smp_load_acquire");
+	/* single-threaded: only checks that the release store writes the value */
 	smp_store_release(&w, 5);
 	H_CHECK(READ_ONCE(w) == 5, "READ_ONCE");
 	for (i = 0; i < 4; i++) {
@@ -95,7 +97,7 @@ static void test_alloc(void)
 	void *p[4], *k;
 	int before = h_failures, i;
 
-	H_CHECK(c != NULL, "kmem_cache_create");
+	H_CHECK(c, "kmem_cache_create");
 	for (i = 0; i < 4; i++)
 		p[i] = kmem_cache_zalloc(c, GFP_KERNEL);
 	H_CHECK(bwt_live_objects() == live0 + 4 && bwt_cache_live(c) == 4, "counted");
@@ -111,15 +113,15 @@ static void test_alloc(void)
 	kfree(k);
 	bwt_fail_nth(3);
 	k = kmalloc(8, GFP_KERNEL);
-	H_CHECK(k != NULL, "1st ok");
+	H_CHECK(k, "1st ok");
 	kfree(k);
 	k = kmem_cache_alloc(c, GFP_KERNEL);
-	H_CHECK(k != NULL, "2nd ok");
+	H_CHECK(k, "2nd ok");
 	kmem_cache_free(c, k);
 	k = kmalloc(8, GFP_KERNEL);
-	H_CHECK(k == NULL && bwt_fail_fired() == 1, "3rd fails");
+	H_CHECK(!k && bwt_fail_fired() == 1, "3rd fails");
 	k = kmalloc(8, GFP_KERNEL);
-	H_CHECK(k != NULL, "only once");
+	H_CHECK(k, "only once");
 	kfree(k);
 	bwt_fail_nth(0);
 	for (i = 0; i < 4; i++)
@@ -190,7 +192,8 @@ static void test_rcu(void)
 	WARN_ON(1);
 	H_CHECK(bwt_complaints() == c0 + 4, "WARN_ON not counted");
 	bwt_complaints_reset();
-	h_ok(h_failures == before, "RCU: grace periods, call_rcu, rcu_barrier, lockdep-like checks");
+	h_ok(h_failures == before,
+	     "RCU: grace periods, call_rcu, rcu_barrier, lockdep-like checks");
 }
 
 int main(void)

@@ -38,7 +38,7 @@ static struct cfg cfg = {
 
 static struct bwtree *tree;
 static struct h_model model;
-static volatile int start_flag;
+static int start_flag;
 
 struct worker {
 	pthread_t thread;
@@ -280,7 +280,8 @@ static void *worker_fn(void *arg)
 				/* a key that is in no universe is never found */
 				ret = bwtree_lookup(tree, key ^ 0x5555555555555555LL, &v);
 				if (ret == 0)
-					H_CHECK(h_model_find(&model, key ^ 0x5555555555555555LL) >= 0,
+					H_CHECK(h_model_find(&model,
+							     key ^ 0x5555555555555555LL) >= 0,
 						"lookup of a never-inserted key found %llx", v);
 			}
 			break;
@@ -302,23 +303,39 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "t:n:k:l:i:c:s:N:")) != -1) {
 		switch (c) {
-		case 't': cfg.threads = atoi(optarg); break;
-		case 'n': cfg.ops = atol(optarg); break;
-		case 'k': cfg.keys = strtoul(optarg, NULL, 0); break;
-		case 'l': cfg.params.leaf_max = atoi(optarg); break;
-		case 'i': cfg.params.inner_max = atoi(optarg); break;
-		case 'c': cfg.params.chain_max = atoi(optarg); break;
-		case 's': cfg.seed = strtoull(optarg, NULL, 0); break;
-		case 'N': cfg.name = optarg; break;
+		case 't':
+			cfg.threads = atoi(optarg);
+			break;
+		case 'n':
+			cfg.ops = atol(optarg);
+			break;
+		case 'k':
+			cfg.keys = strtoul(optarg, NULL, 0);
+			break;
+		case 'l':
+			cfg.params.leaf_max = atoi(optarg);
+			break;
+		case 'i':
+			cfg.params.inner_max = atoi(optarg);
+			break;
+		case 'c':
+			cfg.params.chain_max = atoi(optarg);
+			break;
+		case 's':
+			cfg.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'N':
+			cfg.name = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: see the comment at the top of stress.c\n");
 			return 64;
 		}
 	}
-	h_diag("%s: %d threads x %ld ops, %zu keys, leaf_max %u inner_max %u chain_max %u, seed %llu",
-	       cfg.name, cfg.threads, cfg.ops, cfg.keys, cfg.params.leaf_max,
-	       cfg.params.inner_max, cfg.params.chain_max,
-	       (unsigned long long)cfg.seed);
+	h_diag("%s: %d threads x %ld ops, %zu keys, seed %llu",
+	       cfg.name, cfg.threads, cfg.ops, cfg.keys, (unsigned long long)cfg.seed);
+	h_diag("%s: leaf_max %u inner_max %u chain_max %u",
+	       cfg.name, cfg.params.leaf_max, cfg.params.inner_max, cfg.params.chain_max);
 	ret = bwtree_init();
 	if (ret) {
 		h_ok(false, "%s: bwtree_init: %d", cfg.name, ret);
@@ -350,8 +367,9 @@ int main(int argc, char **argv)
 		h_diag("  %-7s %ld", op_names[c], n);
 	}
 	bwtree_get_stats(tree, &st);
-	h_diag("  stats: count %llu height %llu pages %llu splits %llu merges %llu consolidations %llu cas_failures %llu retries %llu longest_chain %llu",
-	       st.count, st.height, st.pages, st.splits, st.merges,
+	h_diag("  stats: count %llu height %llu pages %llu splits %llu merges %llu",
+	       st.count, st.height, st.pages, st.splits, st.merges);
+	h_diag("  stats: consolidations %llu cas_failures %llu retries %llu longest_chain %llu",
 	       st.consolidations, st.cas_failures, st.retries, st.longest_chain);
 	h_ok(h_failures == 0, "%s: every result matched the shadows while running", cfg.name);
 
