@@ -684,6 +684,12 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 		if (vtop->low != top->high)
 			return -EAGAIN;
 	}
+	/*
+	 * A frozen chain can never be consolidated: freeze a short one, so
+	 * the merged chain stays within bwt_chain_bound().
+	 */
+	if (vtop->depth >= tree->chain_max)
+		return bwt_consolidate(op, victim, vtop) ? : -EAGAIN;
 	if (!bwt_want(op, 3, 0, pos.ptop->count + 1, true, bwt_no_caps))
 		return -EAGAIN;
 	rd = bwt_op_delta(op);
