@@ -51,13 +51,18 @@ pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
 
 # --- fragments of this flavour, base first ---
 frags=""
+# (Recursive: only $1 is safe across the nested call, so no other variable
+# is used after it.)
 add_frag() {
-	f=$top/config/$1.config
-	[ -f "$f" ] || die "no fragment $f"
-	case " $frags " in *" $f "*) die "fragment $f included twice" ;; esac
-	b=$(sed -n 's/^# base: *\([A-Za-z0-9_-]*\).*/\1/p' "$f" | head -n 1)
-	[ -n "$b" ] && add_frag "$b"
-	frags="$frags $f"
+	[ -f "$top/config/$1.config" ] || die "no fragment $top/config/$1.config"
+	case " $frags " in *" $top/config/$1.config "*)
+		die "fragment $1.config included twice" ;;
+	esac
+	b=$(sed -n 's/^# base: *\([A-Za-z0-9_-]*\).*/\1/p' "$top/config/$1.config" | head -n 1)
+	if [ -n "$b" ]; then
+		add_frag "$b"
+	fi
+	frags="$frags $top/config/$1.config"
 }
 add_frag "$flavour"
 
