@@ -152,5 +152,6 @@ int bwtree_scan_batch(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
 
 int bwtree_validate(struct bwtree *tree);
 void bwtree_dump(struct bwtree *tree);
+const char *bwtree_kind_name(unsigned int kind);
 
 #endif /* _BWTREE_H */

@@ -51,17 +51,6 @@ static struct dentry *bwdev_debugfs_root;
 
 static int bwdev_tree_stats_show(struct seq_file *m, void *unused)
 {
-	static const char * const kinds[BWTREE_NR_KINDS] = {
-		[BWTREE_LEAF] = "leaf",
-		[BWTREE_INNER] = "inner",
-		[BWTREE_INSERT] = "insert",
-		[BWTREE_DELETE] = "delete",
-		[BWTREE_SPLIT] = "split",
-		[BWTREE_INDEX] = "index",
-		[BWTREE_INDEX_DEL] = "index_del",
-		[BWTREE_REMOVE] = "remove",
-		[BWTREE_MERGE] = "merge",
-	};
 	struct bwdev_tree *bt = m->private;
 	struct bwtree_stats st;
 	int i;
@@ -78,7 +67,7 @@ static int bwdev_tree_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "retries %llu\n", st.retries);
 	seq_printf(m, "longest_chain %llu\n", st.longest_chain);
 	for (i = 0; i < BWTREE_NR_KINDS; i++)
-		seq_printf(m, "records_%s %llu\n", kinds[i], st.records[i]);
+		seq_printf(m, "records_%s %llu\n", bwtree_kind_name(i), st.records[i]);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bwdev_tree_stats);

@@ -205,10 +205,23 @@ static const char * const bwt_kind_name[BWTREE_NR_KINDS] = {
 	[BWTREE_DELETE] = "delete",
 	[BWTREE_SPLIT] = "split",
 	[BWTREE_INDEX] = "index",
-	[BWTREE_INDEX_DEL] = "index-del",
+	[BWTREE_INDEX_DEL] = "index_del",
 	[BWTREE_REMOVE] = "remove",
 	[BWTREE_MERGE] = "merge",
 };
+
+/**
+ * bwtree_kind_name() - the name of a kind of record, as stats print it
+ * @kind: an &enum bwtree_kind
+ *
+ * Context: any.
+ * Return: a static string; "?" for an unknown kind.
+ */
+const char *bwtree_kind_name(unsigned int kind)
+{
+	return kind < BWTREE_NR_KINDS ? bwt_kind_name[kind] : "?";
+}
+EXPORT_SYMBOL_GPL(bwtree_kind_name);
 
 /**
  * bwtree_dump() - print a tree's nodes to the kernel log, level by level
