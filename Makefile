@@ -8,6 +8,7 @@
 #   make lint            checkpatch, kernel-doc, sparse + W=1 on both kernels
 #   make demo            boot the debug guest and run a short bwtreectl session
 #   make vm              the same guest with an interactive shell
+#   make soak            the stress in the debug guest for SOAK_SECS (600)
 #   make kernel          build (or find cached) the debug test kernel
 #   make help            this list
 #
@@ -21,10 +22,13 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 # matching vmlinux; our modules do not need BTF.
 KBUILD_ARGS := W=1 CONFIG_DEBUG_INFO_BTF_MODULES=
 
-# A kernel flavour for make kernel/vm/demo (config/$(FLAVOUR).config).
+# A kernel flavour for make kernel/vm/demo/soak (config/$(FLAVOUR).config).
 FLAVOUR ?= debug
+# make soak: seconds of stress (the guest's failslab: SOAK_FAILSLAB percent).
+SOAK_SECS ?= 600
+SOAK_FAILSLAB ?= 0
 
-.PHONY: all modules clean help check lint demo vm kernel deps userspace
+.PHONY: all modules clean help check lint demo vm soak kernel deps userspace
 
 all: modules
 
@@ -39,7 +43,7 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '3,16s/^# \{0,1\}//p' Makefile
+	@sed -n '3,17s/^# \{0,1\}//p' Makefile
 
 deps:
 	scripts/deps.sh
@@ -51,7 +55,8 @@ lint:
 	scripts/lint.sh
 
 userspace:
-	scripts/userspace.sh
+	$(MAKE) -C selftests
+	$(MAKE) -C tools
 
 check:
 	scripts/check.sh
@@ -61,3 +66,8 @@ demo:
 
 vm:
 	scripts/run-guest.sh vm $(FLAVOUR)
+
+soak:
+	BWTREE_SOAK_SECS=$(SOAK_SECS) \
+	BWTREE_GUEST_ARGS="bwtree_failslab=$(SOAK_FAILSLAB) $(BWTREE_GUEST_ARGS)" \
+		scripts/run-guest.sh soak $(FLAVOUR)

@@ -152,6 +152,7 @@ u64 bwt_kunit_seed(struct kunit *test, u64 salt);
 
 struct bwtree *bwt_kunit_create(struct kunit *test,
 				const struct bwtree_params *params);
+struct bwtree *bwt_kunit_own(struct kunit *test, struct bwtree *tree);
 void bwt_kunit_destroy(struct kunit *test, struct bwtree *tree);
 
 bool bwt_check_scan(struct kunit *test, struct bwtree *tree,

@@ -487,8 +487,18 @@ static bool bwt_res_match(struct kunit *test, struct kunit_resource *res,
 struct bwtree *bwt_kunit_create(struct kunit *test,
 				const struct bwtree_params *params)
 {
-	struct bwtree *tree = bwtree_create(params);
+	return bwt_kunit_own(test, bwtree_create(params));
+}
 
+/**
+ * bwt_kunit_own() - give a tree of bwtree_create() to a case
+ * @test: the case, which then owns the tree
+ * @tree: what bwtree_create() returned; an error fails the case
+ *
+ * Return: @tree, destroyed when the case ends.
+ */
+struct bwtree *bwt_kunit_own(struct kunit *test, struct bwtree *tree)
+{
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, tree);
 	if (!kunit_alloc_resource(test, bwt_tree_res_init, bwt_tree_res_free,
 				  GFP_KERNEL, tree)) {

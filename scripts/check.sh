@@ -6,17 +6,23 @@
 #   1. scripts/deps.sh       install missing Debian packages
 #   2. scripts/lint.sh       checkpatch, kernel-doc, W=1 + sparse on both
 #                            kernels (builds the debug kernel, cached)
-#   3. userspace harness     make -C tools/testing/bwtree check (TAP)
-#   4. selftests + CLI       static binaries, packed with the modules
-#   5. debug guest           6.12 debug kernel: KUnit, selftests, kmemleak,
-#                            splats, taint, lockdep
-#   6. stock guest           Debian's 6.1 kernel: selftests, splats, taint
-#   7. the last line         "N passed, N failed, N skipped" over KUnit cases,
+#   3. guests prepared       kernels, modules, static selftests and CLI,
+#                            initramfs images (all cached when unchanged)
+#   4. debug guest           6.12 KASAN + kmemleak + lockdep kernel, 4 CPUs:
+#                            KUnit, selftests, fault-injection sweeps, stress
+#                            under failslab, unload safety, kmemleak, splats,
+#                            taint, lockdep (in the background, while 5-7 run)
+#   5. userspace harness     make -C tools/testing/bwtree check (TAP)
+#   6. kcsan guest           6.12 KCSAN (strict) kernel, 4 CPUs: KUnit,
+#                            selftests, stress under failslab; data races
+#   7. stock guest           Debian's 6.1 kernel: selftests, splats, taint
+#   8. the last line         "N passed, N failed, N skipped" over KUnit cases,
 #                            selftests and harness tests (a failed check that
 #                            is not a test adds one to "failed")
 # Logs: build/log/ (console-*.log is each guest's serial console).
 # Environment: BWTREE_GUEST_TIMEOUT (s, per guest; default 1800),
-# BWTREE_CPUS (guest CPUs, default 2), BWTREE_GUESTS (default "debug stock").
+# BWTREE_CPUS (guest CPUs; default 4 for debug and kcsan, 2 for stock),
+# BWTREE_GUESTS (default "debug kcsan stock"), BWTREE_KCSAN_SKIP_WATCH (400).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,10 +34,10 @@ timings=""
 counts=""
 stage_failed=""
 gtimeout=${BWTREE_GUEST_TIMEOUT:-1800}
-gcpus=${BWTREE_CPUS:-2}
+gcpus=${BWTREE_CPUS:-2}	# stock; see guest_plan
 # Guests to run: "stock" is Debian's 6.1 kernel, any other name a flavour of
 # scripts/kernel.sh (config/NAME.config), e.g. "debug kcsan stock".
-guests=${BWTREE_GUESTS:-debug stock}
+guests=${BWTREE_GUESTS:-debug kcsan stock}
 
 say() { echo "check: $*"; }
 timed() {
@@ -73,7 +79,113 @@ if ! "$top/scripts/lint.sh"; then
 fi
 timed lint+kernel+modules $(($(now) - s))
 
-# 3. userspace harness
+# 3-6. the guests and the userspace harness.  Every guest is prepared first
+# (kernel, modules, userspace, initramfs; cached), then the debug guest boots
+# in the background while the harness runs and the other guests boot one
+# after the other: most of each is single-threaded, and there are two CPUs.
+
+# guest_plan NAME: the stages of a guest, its kernel command line words,
+# its CPUs and the result sections report.py must find.
+guest_plan() {
+	plan_cpus=$gcpus
+	plan_expect=""
+	plan_nsel=""
+	case $1 in
+	stock)
+		# The 50 insmod/rmmod cycles of the unload stage run here: on
+		# 6.12 every kmem_cache_destroy() waits for kfree_rcu batches,
+		# which with 33 caches makes a cycle take seconds in the debug
+		# guest.
+		plan_stages=kunit,selftests,unload
+		plan_args=""
+		plan_expect="--expect unload=1"
+		;;
+	kcsan)
+		# KCSAN: the concurrent KUnit suites, then the stress with 1% of
+		# the module's slab allocations failing.  Every access is slow
+		# here (one in kcsan_skip is watched, and waits): fewer writes
+		# and a smaller universe, so that the stress still fills and
+		# empties its tree.
+		plan_stages=kunit,stress
+		plan_args="bwtree_failslab=1 bwtree_stress_secs=10"
+		plan_args="$plan_args bwtree_stress_ops=1000 bwtree_stress_args=--keys,384"
+		plan_args="$plan_args kcsan.skip_watch=$kcsan_skip kcsan.early_enable=0"
+		plan_args="$plan_args bwtree_kunit_filter=bwtree_concurrency,bwtree_rcu"
+		plan_nsel=0
+		plan_cpus=${BWTREE_CPUS:-4}
+		plan_expect="--expect stress=1"
+		;;
+	*)
+		# Unload: full trees, kmemleak, and 5 cycles (50 on stock); the
+		# trees consolidate every 16 deltas, not 4, to fill faster.
+		plan_stages=kunit,selftests,fault,stress,unload
+		plan_args="bwtree_failslab=1 bwtree_stress_secs=10"
+		plan_args="$plan_args UNLOAD_CYCLES=5 UNLOAD_CREATE_ARGS=--chain-max=16"
+		plan_cpus=${BWTREE_CPUS:-4}
+		plan_expect="--expect fault=1 --expect stress=1 --expect unload=1"
+		;;
+	esac
+}
+# KCSAN sets a watchpoint on one access in this many (default 4000): more
+# often finds more in a short run, at a cost in speed.
+kcsan_skip=${BWTREE_KCSAN_SKIP_WATCH:-400}
+
+prepared=""
+s=$(now)
+if build_userspace; then
+	for g in $guests; do
+		if prepare_guest_nouser "$g"; then
+			printf "kimage='%s'\ninitrd='%s'\nkmoddir='%s'\ngargs='%s'\n" \
+				"$KIMAGE" "$INITRD" "$KMODDIR" "$GUEST_ARGS" >"$BUILD/guest-$g.env"
+			prepared="$prepared $g"
+		else
+			stage_fail "prepare-$g"
+		fi
+	done
+else
+	for g in $guests; do
+		stage_fail "prepare-$g"
+	done
+fi
+timed "prepare guests" $(($(now) - s))
+
+run_guest() {
+	g=$1
+	s=$(now)
+	kimage="" initrd="" kmoddir="" gargs=""
+	# shellcheck source=/dev/null
+	. "$BUILD/guest-$g.env"
+	guest_plan "$g"
+	nsel=${plan_nsel:-$(wc -l <"$initrd.list" 2>/dev/null || echo 0)}
+	kunit=""
+	[ -f "$kmoddir/bwtree_kunit.ko" ] && kunit=--expect-kunit
+	say "guest $g: booting $(basename "$kimage"), $plan_cpus CPUs, stages $plan_stages ($nsel selftests${kunit:+, KUnit}); console build/log/console-$g.log"
+	rc=0
+	"$top/scripts/vm.sh" -m check -k "$kimage" -i "$initrd" -c "$plan_cpus" \
+		-t "$gtimeout" -a "$gargs bwtree_stages=$plan_stages $plan_args" \
+		-l "$LOGDIR/console-$g.log" -r "$LOGDIR/results-$g.log" || rc=$?
+	[ $rc -eq 124 ] && say "guest $g: host-side timeout after $gtimeout s"
+	[ $rc -eq 0 ] || [ $rc -eq 124 ] || say "guest $g: qemu exited with status $rc"
+	# shellcheck disable=SC2086
+	python3 "$top/scripts/report.py" guest --name "$g" $kunit $plan_expect \
+		--expect-selftests "$nsel" --expect-cpus "$plan_cpus" \
+		--console "$LOGDIR/console-$g.log" --results "$LOGDIR/results-$g.log" \
+		--counts "$LOGDIR/counts-$g" >"$LOGDIR/report-$g.txt" 2>&1 || true
+	cat "$LOGDIR/report-$g.txt"
+	echo "$(($(now) - s))" >"$LOGDIR/secs-$g"
+}
+
+first=""
+rest=""
+for g in $prepared; do
+	if [ -z "$first" ]; then first=$g; else rest="$rest $g"; fi
+done
+bg=""
+if [ -n "$first" ]; then
+	run_guest "$first" &
+	bg=$!
+fi
+
 if [ -f tools/testing/bwtree/Makefile ]; then
 	s=$(now)
 	say "userspace harness (make -C tools/testing/bwtree check)"
@@ -91,33 +203,13 @@ if [ -f tools/testing/bwtree/Makefile ]; then
 	timed harness $(($(now) - s))
 fi
 
-# 4-6. guests
-run_guest() {
-	g=$1
-	s=$(now)
-	if ! prepare_guest "$g"; then
-		stage_fail "prepare-$g"
-		return
-	fi
-	nsel=$(wc -l <"$BUILD/initramfs-$g.cpio.gz.list" 2>/dev/null || echo 0)
-	kunit=""
-	[ -f "$KMODDIR/bwtree_kunit.ko" ] && kunit=--expect-kunit
-	say "guest $g: booting $(basename "$KIMAGE") ($nsel selftests${kunit:+, KUnit}); console build/log/console-$g.log"
-	rc=0
-	"$top/scripts/vm.sh" -m check -k "$KIMAGE" -i "$INITRD" -c "$gcpus" \
-		-t "$gtimeout" -a "$GUEST_ARGS" -l "$LOGDIR/console-$g.log" \
-		-r "$LOGDIR/results-$g.log" || rc=$?
-	[ $rc -eq 124 ] && say "guest $g: host-side timeout after $gtimeout s"
-	[ $rc -eq 0 ] || [ $rc -eq 124 ] || say "guest $g: qemu exited with status $rc"
-	# shellcheck disable=SC2086
-	python3 "$top/scripts/report.py" guest --name "$g" $kunit \
-		--expect-selftests "$nsel" --expect-cpus "$gcpus" --console "$LOGDIR/console-$g.log" \
-		--results "$LOGDIR/results-$g.log" --counts "$LOGDIR/counts-$g" || true
-	counts="$counts $LOGDIR/counts-$g"
-	timed "guest $g" $(($(now) - s))
-}
-for g in $guests; do
+for g in $rest; do
 	run_guest "$g"
+done
+[ -z "$bg" ] || wait "$bg" || true
+for g in $prepared; do
+	counts="$counts $LOGDIR/counts-$g"
+	timed "guest $g" "$(cat "$LOGDIR/secs-$g" 2>/dev/null || echo 0)"
 done
 
 finish

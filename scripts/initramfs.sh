@@ -27,13 +27,15 @@ is_static() {
 
 stage=$outfile.d
 rm -rf "$stage"
-mkdir -p "$stage/bin" "$stage/lib/bwtree/selftests" "$stage/usr/bin"
+mkdir -p "$stage/bin" "$stage/lib/bwtree/selftests" "$stage/lib/bwtree/extra" \
+	"$stage/usr/bin"
 
 is_static "$busybox" || die "$busybox is not a static binary (install busybox-static)"
 cp "$busybox" "$stage/bin/busybox"
 cp "$top/scripts/guest-init" "$stage/init"
 cp "$top/scripts/guest-demo.sh" "$stage/lib/bwtree/demo.sh"
-chmod 755 "$stage/init" "$stage/lib/bwtree/demo.sh"
+cp "$top/scripts/guest-unload.sh" "$stage/lib/bwtree/unload.sh"
+chmod 755 "$stage/init" "$stage/lib/bwtree/demo.sh" "$stage/lib/bwtree/unload.sh"
 
 [ -f "$kmod/bwtree.ko" ] || die "no $kmod/bwtree.ko"
 cp "$kmod/bwtree.ko" "$stage/lib/bwtree/"
@@ -46,6 +48,12 @@ if [ -f "$top/selftests/Makefile" ]; then
 		is_static "$b" || die "selftest $b is missing or not static"
 		cp "$b" "$stage/lib/bwtree/selftests/"
 		echo "$p" >>"$stage/lib/bwtree/selftests.list"
+	done
+	# Programs of the other stages (fault, stress): not in selftests.list.
+	for p in $(make -s -C "$top/selftests" print-extra); do
+		b=$top/selftests/$p
+		is_static "$b" || die "program $b is missing or not static"
+		cp "$b" "$stage/lib/bwtree/extra/"
 	done
 fi
 if [ -f "$top/tools/Makefile" ]; then

@@ -109,7 +109,6 @@ want=$(cat $frags | sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/\1 \2/p' \
 	-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1 n/p' |
 	awk '{ v[$1] = $2; if (!($1 in o)) { o[$1] = n++ } }
 	     END { for (k in o) print o[k], k, v[k] }' | sort -n | cut -d' ' -f2-)
-bad=0
 echo "$want" | while read -r opt val; do
 	got=$(sed -n "s/^$opt=\\(.*\\)\$/\\1/p" "$out/.config")
 	if [ "$val" = n ]; then

@@ -3,7 +3,8 @@
 """Judge test output for `make check`.
 
   report.py guest --name N --console LOG --results RES [--expect-kunit]
-                  [--expect-selftests K] [--expect-cpus C] [--counts FILE]
+                  [--expect-selftests K] [--expect-cpus C] [--expect KIND=N]
+                  [--counts FILE]
       Judge one QEMU guest run (see scripts/guest-init for the results
       port's format): KTAP/TAP results, steps, end marker, kernel splats on
       the console, kmemleak, taint and lockdep health.
@@ -215,12 +216,15 @@ def scan_console(path, name, c):
         c.fail('%s: cannot read console log: %s' % (name, e))
         return
     hits = []
+    kcsan = sum(1 for x in lines if 'BUG: KCSAN:' in x)
     for i, line in enumerate(lines):
         bad = SPLAT_RE.search(line) and not SPLAT_OK_RE.search(line)
         if KMEMLEAK_RE.search(line) and not KMEMLEAK_OK_RE.search(line):
             bad = True
         if bad:
             hits.append(i)
+    print('%s: kernel splat lines on the console: %d (KCSAN reports: %d)' %
+          (name, len(hits), kcsan))
     if hits:
         c.fail('%s: %d kernel splat line(s) on the console, first:' %
                (name, len(hits)))
@@ -244,6 +248,7 @@ def judge_guest(a):
     begin = end = False
     kunit = 0
     selftests = 0
+    kinds = {}
     health = None
     times = []
     for kind, rec in recs:
@@ -279,6 +284,7 @@ def judge_guest(a):
                     c.fail('%s: kmemleak reports leaks:' % a.name)
                     c.problems.extend('    ' + x for x in text[:40])
                 continue
+            kinds[sec['kind']] = kinds.get(sec['kind'], 0) + 1
             if sec['kind'] == 'kunit':
                 kunit += 1
             elif sec['kind'] == 'selftest':
@@ -306,6 +312,11 @@ def judge_guest(a):
     if a.expect_selftests is not None and selftests != a.expect_selftests:
         c.fail('%s: %d selftest results, expected %d' %
                (a.name, selftests, a.expect_selftests))
+    for e in a.expect:
+        kind, _, n = e.partition('=')
+        if kinds.get(kind, 0) != int(n or 0):
+            c.fail('%s: %d %s result section(s), expected %s' %
+                   (a.name, kinds.get(kind, 0), kind, n))
     if end:
         m = re.match(r'BWTREE-HEALTH tainted=(\S+) debug_locks=(\S+)',
                      health or '')
@@ -356,6 +367,10 @@ def main():
     g.add_argument('--expect-kunit', action='store_true')
     g.add_argument('--expect-selftests', type=int)
     g.add_argument('--expect-cpus', type=int)
+    g.add_argument('--expect', action='append', default=[],
+                   metavar='KIND=N',
+                   help='exactly N result sections of KIND (fault, stress, '
+                   'unload, ...)')
     g.add_argument('--counts')
     t = sub.add_parser('tap')
     t.add_argument('--name', required=True)

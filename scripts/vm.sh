@@ -42,7 +42,7 @@ set -- qemu-system-x86_64 -accel tcg,thread=multi -smp "$cpus" -m "$mem" \
 	-kernel "$kernel" -initrd "$initrd" -append "$append"
 
 case $mode in
-check)
+check | soak)
 	set -- "$@" -monitor none -serial "file:$clog" -serial "file:$results"
 	exec timeout -k 10 "$tmo" "$@" </dev/null >/dev/null
 	;;

@@ -322,6 +322,19 @@ static BW_UNUSED bool bw_snap_eq(struct bw_snap a, struct bw_snap b)
 	       a.hash == b.hash;
 }
 
+/* Values carry their key in the high bits, a version in the low 16. */
+static BW_UNUSED uint64_t bw_val_of(int64_t key, uint64_t version)
+{
+	return (((uint64_t)key * 0x9e3779b97f4a7c15ULL) & ~0xffffULL) |
+	       (version & 0xffff);
+}
+
+/* Whether @value is one that bw_val_of() made for @key. */
+static BW_UNUSED bool bw_val_ok(int64_t key, uint64_t value)
+{
+	return (value & ~0xffffULL) == (bw_val_of(key, 0) & ~0xffffULL);
+}
+
 /* xorshift64*: the tests' random numbers, reproducible from a seed. */
 static BW_UNUSED uint64_t bw_rand(uint64_t *state)
 {

@@ -17,18 +17,6 @@
 #define OPS		600
 #define RANGE		1000
 
-/* Values carry their key in the high bits, a version in the low 16. */
-static uint64_t val_of(int64_t key, uint64_t version)
-{
-	return (((uint64_t)key * 0x9e3779b97f4a7c15ULL) & ~0xffffULL) |
-	       (version & 0xffff);
-}
-
-static bool val_ok(int64_t key, uint64_t value)
-{
-	return (value & ~0xffffULL) == (val_of(key, 0) & ~0xffffULL);
-}
-
 static int64_t base_of(int t)
 {
 	return ((int64_t)t - NTHREADS / 2) << 40;
@@ -60,7 +48,7 @@ static int writer_run(struct worker *w)
 	for (i = 0; i < OPS; i++) {
 		int64_t k = base + (int64_t)(bw_rand(&w->seed) % RANGE);
 		uint64_t r = bw_rand(&w->seed) % 100, want = 0, got = 0;
-		uint64_t v = val_of(k, i);
+		uint64_t v = bw_val_of(k, i);
 		bool present = model_get(&w->m, k, &want);
 		uint32_t replaced;
 
@@ -73,7 +61,7 @@ static int writer_run(struct worker *w)
 				ops[j].op = 1 + bw_rand(&w->seed) % 4;
 				ops[j].key = base +
 					(int64_t)(bw_rand(&w->seed) % RANGE);
-				ops[j].value = val_of(ops[j].key, i);
+				ops[j].value = bw_val_of(ops[j].key, i);
 			}
 			if (W(w, bw_batch(w->fd, ops, n, &done)) || done != n)
 				return __LINE__;
@@ -179,7 +167,7 @@ static void *scanner(void *arg)
 				}
 				if (off < 0 || (off >> 40) >= NTHREADS ||
 				    (k - base_of(off >> 40)) >= RANGE ||
-				    !val_ok(k, buf[i].value)) {
+				    !bw_val_ok(k, buf[i].value)) {
 					s->err = __LINE__;
 					return NULL;
 				}
