@@ -398,6 +398,8 @@ struct bwtree_ioc_batch_op {
  * only recorded in @result.  ENOMEM or ENOSPC stops the batch: that op's
  * @result holds the error, later ops get ECANCELED, @done counts the ops
  * before it, and the ioctl fails with the error; ops before it took effect.
+ * ENOMEM before any op ran (no memory for the kernel's copy of the array)
+ * changes nothing, @done and every @result included.
  * Otherwise the ioctl returns 0 with @done equal to @count.
  */
 struct bwtree_ioc_batch {
