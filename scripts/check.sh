@@ -108,7 +108,7 @@ guest_plan() {
 		# empties its tree.
 		plan_stages=kunit,stress
 		plan_args="bwtree_failslab=1 bwtree_stress_secs=10"
-		plan_args="$plan_args bwtree_stress_ops=1000 bwtree_stress_args=--keys,384"
+		plan_args="$plan_args bwtree_stress_ops=1500 bwtree_stress_args=--keys,384"
 		plan_args="$plan_args kcsan.skip_watch=$kcsan_skip kcsan.early_enable=0"
 		plan_args="$plan_args bwtree_kunit_filter=bwtree_concurrency,bwtree_rcu"
 		plan_nsel=0
