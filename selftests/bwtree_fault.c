@@ -464,11 +464,6 @@ static const struct fcase case_scan = {
 	.nkeys = SCAN_KEYS,
 };
 
-static uint64_t val_of(int64_t key, unsigned int version)
-{
-	return ((uint64_t)key * 0x9e3779b97f4a7c15ULL) ^ version;
-}
-
 /* ------------------------------------------------------------------ */
 /* One sweep's state. */
 
@@ -761,7 +756,7 @@ static int build(struct run *r)
 
 		ops[i].op = BWTREE_IOC_OP_INSERT;
 		ops[i].key = key;
-		ops[i].value = val_of(key, 0);
+		ops[i].value = bw_val_of(key, 0);
 		model_put(&r->m, key, ops[i].value, false);
 	}
 	for (i = 0; i < c->ndel; i++) {
@@ -795,7 +790,7 @@ static void batch_reset(struct run *r, uint32_t first)
 	r->first = first;
 	for (i = first; i < NR_BATCH_OPS; i++) {
 		r->ops[i] = batch_ops[i];
-		r->ops[i].value = val_of(batch_ops[i].key, i + 1);
+		r->ops[i].value = bw_val_of(batch_ops[i].key, i + 1);
 		r->ops[i].result = SENTINEL;
 	}
 }
@@ -836,10 +831,10 @@ static int call(struct run *r)
 	case FOP_CREATE_NAMED:
 		return create_tree(r->fd, NAMED, BWTREE_IOC_CREATE_ATTACH, c);
 	case FOP_INSERT:
-		return bw_insert(r->fd, c->key, val_of(c->key, 1));
+		return bw_insert(r->fd, c->key, bw_val_of(c->key, 1));
 	case FOP_UPSERT:
 		r->replaced = 7;
-		return bw_upsert(r->fd, c->key, val_of(c->key, 1), &r->replaced);
+		return bw_upsert(r->fd, c->key, bw_val_of(c->key, 1), &r->replaced);
 	case FOP_DELETE:
 		r->value = 0;
 		return bw_delete(r->fd, c->key, &r->value);
@@ -947,7 +942,7 @@ static int check_success(struct run *r, int ret, bool clean)
 		want = model_apply(&r->m, c->op == FOP_INSERT ?
 				   BWTREE_IOC_OP_INSERT : c->op == FOP_UPSERT ?
 				   BWTREE_IOC_OP_UPSERT : BWTREE_IOC_OP_DELETE,
-				   c->key, val_of(c->key, 1), &out);
+				   c->key, bw_val_of(c->key, 1), &out);
 		if (want < 0)
 			return fail(r, "the case is wrong: model says %lld",
 				    (long long)want);
