@@ -451,7 +451,7 @@ TEST_F(bad, struct_straddles_mapping_end)
 			TH_LOG("%s: all but the last byte readable", ioc->name);
 	}
 	EXPECT_UNCHANGED();
-	munmap(p, 2 * self->page);
+	bw_unmap(p, 2);
 }
 
 /* A read-only structure for every command that writes to it. */
@@ -475,7 +475,7 @@ TEST_F(bad, readonly_struct)
 			TH_LOG("%s", ioc->name);
 	}
 	EXPECT_UNCHANGED();
-	munmap(p, self->page);
+	bw_unmap(p, 1);
 }
 
 /* Commands that only read their structure accept a read-only one. */
@@ -491,7 +491,7 @@ TEST_F(bad, readonly_struct_input_only)
 	EXPECT_EQ(0, bw_ioctl(self->env.fd, BWTREE_IOC_INSERT, p));
 	EXPECT_EQ(0, bw_lookup(self->env.fd, 1000, &v));
 	EXPECT_EQ(77, v);
-	munmap(p, self->page);
+	bw_unmap(p, 1);
 }
 
 TEST_F(bad, undefined_flag_bits)

@@ -5,8 +5,10 @@
  * still works.  Pointers are drawn from a fixed menu (NULL, kernel and
  * non-canonical addresses, PROT_NONE, read-only, the end of a mapping, and
  * scratch buffers of our own), so the kernel can only ever write into the
- * scratch buffers.  BWTREE_SEED and BWTREE_GARBAGE_CALLS override the seed
- * and the number of calls.
+ * scratch buffers: bw_map() puts guard pages around each, so a length that
+ * runs past the end faults instead of reaching the next mapping.
+ * BWTREE_SEED and BWTREE_GARBAGE_CALLS override the seed and the number of
+ * calls.
  */
 #define _GNU_SOURCE
 #include <time.h>

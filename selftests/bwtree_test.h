@@ -468,13 +468,38 @@ static BW_UNUSED int64_t bw_rand_key(uint64_t *state, uint64_t spread)
 	}
 }
 
-/* An anonymous mapping of @pages pages with @prot, or NULL. */
+/*
+ * PROT_NONE pages on each side of every bw_map() mapping.  The bad-input
+ * tests hand the kernel pointers into these mappings with lengths that run
+ * past their end (a SCAN asking for 2^32 pairs, a BATCH of 10^9 ops): the
+ * guard makes such a copy fault, where without it the kernel could read or
+ * write the next mapping, such as the harness's MAP_SHARED metadata.  The
+ * module copies pairs and batch results sequentially from the start, so it
+ * reaches the guard before anything past it; 1 MB covers any stride.
+ */
+#define BW_GUARD_BYTES	(1UL << 20)
+
+/* An anonymous mapping of @pages pages with @prot between guards, or NULL. */
 static BW_UNUSED void *bw_map(size_t pages, int prot)
 {
-	void *p = mmap(NULL, pages * getpagesize(), prot,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t len = pages * getpagesize();
+	char *p = mmap(NULL, len + 2 * BW_GUARD_BYTES, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	if (prot != PROT_NONE && mprotect(p + BW_GUARD_BYTES, len, prot)) {
+		munmap(p, len + 2 * BW_GUARD_BYTES);
+		return NULL;
+	}
+	return p + BW_GUARD_BYTES;
+}
+
+/* Undo bw_map(@p, @pages), guards included. */
+static BW_UNUSED void bw_unmap(void *p, size_t pages)
+{
+	munmap((char *)p - BW_GUARD_BYTES,
+	       pages * getpagesize() + 2 * BW_GUARD_BYTES);
 }
 
 /* Every command of the ABI, and what the bad-input tests need to know. */
