@@ -17,19 +17,27 @@
  * of that call.  Sites are failslab (every slab allocation, GFP_KERNEL ones
  * included once ignore-gfp-wait is N) and fail_usercopy (copy_from_user()
  * and copy_to_user(); get_user() and put_user() are not sites).  With
- * failslab's cache-filter on and no cache flagged, slab allocations are no
- * sites, so the same sweep counts the user copies alone.  Page allocations
- * are kept out (fail_page_alloc min-order above any order): whether a slab
- * needs a new page depends on the past, not on the call.
+ * failslab's cache-filter on and no cache flagged, and fail_page_alloc's
+ * min-order above any order, allocations are no sites, so the same sweep
+ * counts the user copies alone.  Page allocations
+ * are sites from 64 KB up (fail_page_alloc min-order 4): the kernel's copy
+ * of a big SCAN or BATCH array, so kvmalloc()'s fallback to vmalloc() runs
+ * too.  Smaller ones are kept out: whether a slab needs a new page depends
+ * on the past, not on the call.
  *
  * For each kind of call (CREATE anonymous and named; INSERT into an empty
  * tree, INSERT that splits a leaf, the root leaf or the root inner node,
  * INSERT that consolidates a chain; UPSERT; DELETE; DELETE that merges;
- * BATCH of mixed operations; SCAN of a few thousand pairs) a test sweeps
- * N = 1, 2, ... over a start state rebuilt the same way each time (a new
- * tree with tiny nodes, so that a handful of keys splits and merges):
+ * BATCH of mixed operations; SCAN of a few thousand pairs, forwards and
+ * backwards; a BATCH of 2048 LOOKUPs; LOOKUP, COUNT, STATS; LIST, ATTACH
+ * and DESTROY of a named tree) a test sweeps N = 1, 2, ... over a start
+ * state rebuilt the same way each time (a new tree with tiny nodes, so that
+ * a handful of keys splits and merges; one tree for the calls that change
+ * none):
  *
- *  - the call returns 0, -ENOMEM or -EFAULT, nothing else;
+ *  - the call returns 0, -ENOMEM or -EFAULT, nothing else, and never
+ *    -ENOMEM if it allocates nothing (the reads, ATTACH, DESTROY) or only
+ *    with kvmalloc() (the BATCH of lookups);
  *  - after a failure the tree is exactly as before (count and a full scan,
  *    bw_snapshot(), and the reference model), its statistics too unless a
  *    structure modification ran (which moves no key), the tree passes its
@@ -79,6 +87,8 @@
 #define MAX_SITES	400	/* more in one call means a runaway sweep */
 #define SCAN_KEYS	2000	/* the SCAN case's tree */
 #define SCAN_MAX	4096	/* its one call asks for this many pairs */
+#define BIG_OPS		2048	/* ops of the 64 KB BATCH */
+#define LIST_BUF	8192	/* LIST's buffer */
 #define NAMED		"bwtree_fault"
 #define SENTINEL	0x5a5aLL	/* a batch result the kernel never wrote */
 #define UNWRITTEN	0xdead		/* bw_batch()'s @done when not written */
@@ -102,11 +112,20 @@ static struct knob knobs[] = {
 	{ FAILSLAB "ignore-gfp-wait", "N" },
 	/* Every cache; the user-copy sweeps turn it on. */
 	{ FAILSLAB "cache-filter", "N" },
-	/* No page allocation is a site: order < 32 always. */
-	{ FAIL_PAGE "min-order", "32" },
+	/*
+	 * Page allocations of 64 KB and up are sites: the kernel's copy of a
+	 * big SCAN or BATCH array, whose failure kvmalloc() absorbs with
+	 * vmalloc().  A slab's pages are never that big (slub_max_order is
+	 * 3), so whether a slab needs a new page, which depends on the past,
+	 * not on the call, is no site.
+	 */
+	{ FAIL_PAGE "min-order", "4" },
+	{ FAIL_PAGE "ignore-gfp-wait", "N" },
 };
 
 #define KNOB_CACHE_FILTER	4
+#define KNOB_MIN_ORDER		5
+#define NO_PAGE_SITES		"32"	/* min-order above any order */
 
 /* Why the tests cannot run, set by main() before they start. */
 static char env_error[256];
@@ -339,6 +358,13 @@ enum fop {
 	FOP_DELETE,
 	FOP_BATCH,
 	FOP_SCAN,
+	FOP_BATCH_BIG,		/* BIG_OPS lookups */
+	FOP_LOOKUP,
+	FOP_COUNT,
+	FOP_STATS,
+	FOP_LIST,
+	FOP_ATTACH,
+	FOP_DESTROY,
 };
 
 /* What the clean run must have done, by BWTREE_IOC_STATS. */
@@ -364,8 +390,11 @@ struct fcase {
 	enum fop op;
 	uint32_t leaf_max, inner_max, chain_max;
 	unsigned int nkeys, ndel;
-	int64_t key;		/* INSERT, UPSERT, DELETE */
+	int64_t key;		/* INSERT, UPSERT, DELETE, LOOKUP */
 	enum fproof proof;
+	bool reverse;		/* SCAN backwards */
+	bool no_alloc;		/* allocates nothing: never -ENOMEM */
+	bool absorbs;		/* survives any one failed allocation */
 };
 
 static const struct fcase case_create_anon = {
@@ -464,6 +493,59 @@ static const struct fcase case_scan = {
 	.nkeys = SCAN_KEYS,
 };
 
+static const struct fcase case_scan_reverse = {
+	.name = "scan-reverse", .op = FOP_SCAN,
+	.nkeys = SCAN_KEYS, .reverse = true,
+};
+
+/*
+ * BIG_OPS LOOKUPs in one BATCH, half of them of absent keys: the kernel's
+ * copy of the array is 64 KB, from the page allocator, and kvmalloc()
+ * absorbs its failure with vmalloc(); a failure inside vmalloc() means the
+ * page allocation succeeded.  Lookups allocate nothing, so no single
+ * failure can fail the call for memory.
+ */
+static const struct fcase case_batch_big = {
+	.name = "batch-lookups", .op = FOP_BATCH_BIG,
+	.leaf_max = 8, .inner_max = 8, .nkeys = BIG_OPS / 2,
+	.absorbs = true,
+};
+
+/* Reads of a tree of three levels: no allocation, only user copies. */
+static const struct fcase case_lookup = {
+	.name = "lookup", .op = FOP_LOOKUP,
+	.leaf_max = 4, .inner_max = 4, .nkeys = 12, .key = 60,
+	.no_alloc = true,
+};
+
+static const struct fcase case_count = {
+	.name = "count", .op = FOP_COUNT,
+	.leaf_max = 4, .inner_max = 4, .nkeys = 12, .no_alloc = true,
+};
+
+static const struct fcase case_stats = {
+	.name = "stats", .op = FOP_STATS,
+	.leaf_max = 4, .inner_max = 4, .nkeys = 12, .no_alloc = true,
+};
+
+/* The names of the named trees, ours among them, into a kernel buffer. */
+static const struct fcase case_list = {
+	.name = "list", .op = FOP_LIST,
+	.leaf_max = 4, .inner_max = 4, .nkeys = 3,
+};
+
+/* A named tree of 12 keys: binding a file to it allocates nothing. */
+static const struct fcase case_attach = {
+	.name = "attach", .op = FOP_ATTACH,
+	.leaf_max = 4, .inner_max = 4, .nkeys = 12, .no_alloc = true,
+};
+
+/* Unlinking it, no file bound: it is freed within the call. */
+static const struct fcase case_destroy = {
+	.name = "destroy", .op = FOP_DESTROY,
+	.leaf_max = 4, .inner_max = 4, .nkeys = 12, .no_alloc = true,
+};
+
 /* ------------------------------------------------------------------ */
 /* One sweep's state. */
 
@@ -491,6 +573,14 @@ struct run {
 	struct bwtree_ioc_pair *pairs;	/* SCAN_MAX, faulted in */
 	uint32_t count, sdone;
 	int64_t next;
+	struct bwtree_ioc_batch_op *big;	/* BIG_OPS, faulted in */
+	uint64_t cnt;			/* COUNT */
+	struct bwtree_ioc_stats st;	/* STATS */
+	struct bwtree_ioc_list list;	/* LIST: the call's */
+	struct bwtree_ioc_list list0;	/* LIST: before the sweeps */
+	char *names, *names0;		/* LIST_BUF each, faulted in */
+	/* trees of the case that outlive its attempts */
+	long own_named, own_anon;
 	struct counters base;	/* the module's counters before the test */
 	/* the data cases' closer thread, and its pipe of files to close */
 	pthread_t reaper;
@@ -725,8 +815,11 @@ static int64_t model_apply(struct model *m, uint32_t op, int64_t key,
 	}
 }
 
-/* A new anonymous tree in the case's start state, all in one BATCH. */
-static int build(struct run *r)
+/*
+ * A new tree in the case's start state, all in one BATCH: anonymous, or
+ * named @name (and kept by the registry); @r->fd is bound to it.
+ */
+static int build_tree(struct run *r, const char *name)
 {
 	const struct fcase *c = r->c;
 	unsigned int n = c->nkeys + c->ndel, i;
@@ -738,10 +831,14 @@ static int build(struct run *r)
 	r->fd = bw_open(O_RDWR);
 	if (r->fd < 0)
 		return fail(r, "open: %s", strerror(-r->fd));
-	ret = create_tree(r->fd, NULL, BWTREE_IOC_CREATE_ANON, c);
+	ret = create_tree(r->fd, name, name ? BWTREE_IOC_CREATE_ATTACH :
+			  BWTREE_IOC_CREATE_ANON, c);
 	if (ret)
 		return fail(r, "CREATE of the start state: %s", strerror(-ret));
-	newest_anon_dir(r->dbg, sizeof(r->dbg));
+	if (name)
+		snprintf(r->dbg, sizeof(r->dbg), BW_DEBUGFS "%s", name);
+	else
+		newest_anon_dir(r->dbg, sizeof(r->dbg));
 	if (!r->dbg[0])
 		return fail(r, "no debugfs directory for the new tree");
 	if (n) {
@@ -783,6 +880,78 @@ static int build(struct run *r)
 	return 0;
 }
 
+static int build(struct run *r)
+{
+	return build_tree(r, NULL);
+}
+
+/*
+ * The named tree of the case, kept by the registry alone, and @r->fd an
+ * unbound file to work on it with.
+ */
+static int build_named(struct run *r)
+{
+	int err = build_tree(r, NAMED);
+
+	if (err)
+		return err;
+	close(r->fd);
+	r->fd = bw_open(O_RDWR);
+	return r->fd < 0 ? fail(r, "open: %s", strerror(-r->fd)) : 0;
+}
+
+/* The cases whose one tree serves every attempt: calls that change none. */
+static bool one_tree(const struct fcase *c)
+{
+	switch (c->op) {
+	case FOP_SCAN:
+	case FOP_BATCH_BIG:
+	case FOP_LOOKUP:
+	case FOP_COUNT:
+	case FOP_STATS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The cases that build a new anonymous tree for every attempt. */
+static bool tree_each(const struct fcase *c)
+{
+	switch (c->op) {
+	case FOP_INSERT:
+	case FOP_UPSERT:
+	case FOP_DELETE:
+	case FOP_BATCH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* BIG_OPS LOOKUPs of keys 5, 10, 15, ...: the odd multiples are absent. */
+static void big_reset(struct run *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < BIG_OPS; i++) {
+		r->big[i].op = BWTREE_IOC_OP_LOOKUP;
+		r->big[i].flags = 0;
+		r->big[i].key = 5 * (int64_t)(i + 1);
+		r->big[i].value = 0;
+		r->big[i].result = SENTINEL;
+	}
+}
+
+static int list_call(int fd, struct bwtree_ioc_list *l, char *buf)
+{
+	memset(l, 0, sizeof(*l));
+	l->size = sizeof(*l);
+	l->buf = (uintptr_t)buf;
+	l->buf_len = LIST_BUF;
+	return bw_ioctl(fd, BWTREE_IOC_LIST, l);
+}
+
 static void batch_reset(struct run *r, uint32_t first)
 {
 	unsigned int i;
@@ -798,6 +967,8 @@ static void batch_reset(struct run *r, uint32_t first)
 /* The start state of one attempt. */
 static int setup(struct run *r)
 {
+	int ret;
+
 	r->created = false;
 	switch (r->c->op) {
 	case FOP_CREATE_ANON:
@@ -806,13 +977,25 @@ static int setup(struct run *r)
 		model_free(&r->m);
 		r->fd = bw_open(O_RDWR);
 		return r->fd < 0 ? fail(r, "open: %s", strerror(-r->fd)) : 0;
-	case FOP_SCAN:
-		return 0;	/* one tree for every attempt: SCAN changes none */
+	case FOP_BATCH_BIG:
+		big_reset(r);
+		return 0;
 	case FOP_BATCH:
 		batch_reset(r, 0);
 		return build(r);
+	case FOP_LIST:
+		return 0;
+	case FOP_ATTACH:
+		r->fd = bw_open(O_RDWR);
+		return r->fd < 0 ? fail(r, "open: %s", strerror(-r->fd)) : 0;
+	case FOP_DESTROY:
+		/* Its debugfs directory goes with it: no validate. */
+		ret = build_named(r);
+		r->dbg[0] = '\0';
+		return ret;
 	default:
-		return build(r);
+		/* one tree for every attempt: the call changes none */
+		return one_tree(r->c) ? 0 : build(r);
 	}
 }
 
@@ -843,8 +1026,25 @@ static int call(struct run *r)
 				NR_BATCH_OPS - r->first, &r->done);
 	case FOP_SCAN:
 		r->count = UNWRITTEN;
-		return bw_scan(r->fd, INT64_MIN, INT64_MAX, 0, r->pairs,
-			       SCAN_MAX, &r->count, &r->next, &r->sdone);
+		return bw_scan(r->fd, INT64_MIN, INT64_MAX,
+			       c->reverse ? BWTREE_IOC_SCAN_REVERSE : 0,
+			       r->pairs, SCAN_MAX, &r->count, &r->next,
+			       &r->sdone);
+	case FOP_BATCH_BIG:
+		return bw_batch(r->fd, r->big, BIG_OPS, &r->done);
+	case FOP_LOOKUP:
+		r->value = 0;
+		return bw_lookup(r->fd, c->key, &r->value);
+	case FOP_COUNT:
+		return bw_count(r->fd, &r->cnt);
+	case FOP_STATS:
+		return bw_stats(r->fd, &r->st);
+	case FOP_LIST:
+		return list_call(r->fd, &r->list, r->names);
+	case FOP_ATTACH:
+		return bw_attach(r->fd, NAMED);
+	case FOP_DESTROY:
+		return bw_destroy(r->fd, NAMED);
 	}
 	return -EINVAL;
 }
@@ -889,6 +1089,42 @@ static int check_batch(struct run *r, int ret)
 				return fail(r,
 					    "BATCH op %u after the failure: %lld, want -ECANCELED",
 					    i, (long long)r->ops[i].result);
+	}
+	return 0;
+}
+
+/* SCAN's pairs are the model's, in the case's order. */
+static bool scan_matches(const struct run *r)
+{
+	size_t i, n = r->m.n;
+
+	if (!r->c->reverse)
+		return !memcmp(r->pairs, r->m.a, n * sizeof(*r->pairs));
+	for (i = 0; i < n; i++)
+		if (r->pairs[i].key != r->m.a[n - 1 - i].key ||
+		    r->pairs[i].value != r->m.a[n - 1 - i].value)
+			return false;
+	return true;
+}
+
+/* The big BATCH ran every LOOKUP, each with the model's answer. */
+static int check_big(struct run *r)
+{
+	uint32_t i;
+
+	if (r->done != BIG_OPS)
+		return fail(r, "BATCH done %u of %u", r->done, BIG_OPS);
+	for (i = 0; i < BIG_OPS; i++) {
+		const struct bwtree_ioc_batch_op *op = &r->big[i];
+		uint64_t out = 0;
+		bool present = model_get(&r->m, op->key, &out);
+
+		if (op->result != (present ? 0 : -ENOENT) ||
+		    (present && op->value != out))
+			return fail(r, "BATCH op %u (key %lld): result %lld value %llu",
+				    i, (long long)op->key,
+				    (long long)op->result,
+				    (unsigned long long)op->value);
 	}
 	return 0;
 }
@@ -960,11 +1196,55 @@ static int check_success(struct run *r, int ret, bool clean)
 			return err;
 		break;
 	case FOP_SCAN:
-		if (r->count != r->m.n || !r->sdone ||
-		    memcmp(r->pairs, r->m.a, r->m.n * sizeof(*r->pairs)))
+		if (r->count != r->m.n || !r->sdone || !scan_matches(r))
 			return fail(r, "SCAN gave %u pairs, done %u; want the %zu of the model",
 				    r->count, r->sdone, r->m.n);
 		return 0;
+	case FOP_BATCH_BIG:
+		err = check_big(r);
+		if (err)
+			return err;
+		break;
+	case FOP_LOOKUP:
+		if (!model_get(&r->m, c->key, &out) || r->value != out)
+			return fail(r, "LOOKUP gave %llu, want %llu",
+				    (unsigned long long)r->value,
+				    (unsigned long long)out);
+		break;
+	case FOP_COUNT:
+		if (r->cnt != r->m.n)
+			return fail(r, "COUNT gave %llu, want %zu",
+				    (unsigned long long)r->cnt, r->m.n);
+		break;
+	case FOP_STATS:
+		if (r->st.count != r->m.n || r->st.leaf_max != c->leaf_max ||
+		    r->st.height != r->st0.height)
+			return fail(r, "STATS gave count %llu leaf_max %u height %llu",
+				    (unsigned long long)r->st.count,
+				    r->st.leaf_max,
+				    (unsigned long long)r->st.height);
+		break;
+	case FOP_LIST:
+		if (r->list.buf_len != r->list0.buf_len ||
+		    r->list.num_trees != r->list0.num_trees ||
+		    memcmp(r->names, r->names0, r->list0.buf_len))
+			return fail(r, "LIST gave %u trees in %u bytes, before %u in %u",
+				    r->list.num_trees, r->list.buf_len,
+				    r->list0.num_trees, r->list0.buf_len);
+		return 0;
+	case FOP_ATTACH:
+		/* The file now reads the named tree. */
+		return check_tree(r) ?: check_counters(r, 1, 0, false);
+	case FOP_DESTROY:
+		err = bw_open_named(NAMED, O_RDONLY);
+		if (err >= 0) {
+			close(err);
+			return fail(r, "the tree is still there after DESTROY");
+		}
+		if (err != -ENOENT)
+			return fail(r, "ATTACH after DESTROY: %d", err);
+		/* Freed within the call: its bytes are back too. */
+		return check_counters(r, 0, 0, true);
 	}
 	err = check_tree(r);
 	if (!err && clean)
@@ -1006,6 +1286,31 @@ static int check_failure(struct run *r, int ret)
 				return fail(r, "BATCH failed before running, yet op %u was written",
 					    i);
 		break;
+	case FOP_BATCH_BIG:
+		/* Lookups cannot fail for memory: it failed before running. */
+		for (i = 0; i < BIG_OPS; i++)
+			if (r->big[i].result != SENTINEL)
+				return fail(r, "BATCH failed with %d, yet op %u was written",
+					    ret, i);
+		break;
+	case FOP_LIST:
+		return 0;	/* changes nothing; the retry checks the names */
+	case FOP_ATTACH:
+		if (bw_count(r->fd, &count) != -ENOTCONN)
+			return fail(r, "the file is bound after a failed ATTACH");
+		return check_counters(r, 1, 0, false);
+	case FOP_DESTROY: {
+		int fd = bw_open_named(NAMED, O_RDONLY);
+
+		if (fd < 0)
+			return fail(r, "the tree is gone after a failed DESTROY: %d",
+				    fd);
+		s = bw_snapshot(fd);
+		close(fd);
+		if (!bw_snap_eq(r->snap0, s))
+			return fail(r, "the tree changed in a failed DESTROY");
+		return check_counters(r, 1, 0, false);
+	}
 	default:
 		break;
 	}
@@ -1027,6 +1332,8 @@ static int retry(struct run *r)
 	if (r->c->op == FOP_BATCH)
 		batch_reset(r, r->done == UNWRITTEN ? r->first :
 			    r->first + r->done);
+	if (r->c->op == FOP_BATCH_BIG)
+		big_reset(r);
 	ret = call(r);
 	if (ret)
 		return fail(r, "again without injection: %d (%s)", ret,
@@ -1086,7 +1393,7 @@ static int teardown(struct run *r)
 	const struct fcase *c = r->c;
 	int ret;
 
-	if (c->op == FOP_SCAN)
+	if (one_tree(c) || c->op == FOP_LIST)
 		return 0;
 	if (c->op == FOP_CREATE_NAMED) {
 		ret = bw_destroy(r->fd, NAMED);
@@ -1102,8 +1409,9 @@ static int teardown(struct run *r)
 	}
 	close(r->fd);
 	r->fd = -1;
-	/* Every tree is gone: the module's counters are back. */
-	return check_counters(r, 0, 0, true);
+	/* Every tree of the attempt is gone: the counters are back. */
+	return check_counters(r, r->own_named, r->own_anon,
+			      !r->own_named && !r->own_anon);
 }
 
 /* Set up, fail the @n-th site of the call, check, tear down. */
@@ -1151,9 +1459,6 @@ static int attempt(struct run *r, unsigned int n, struct tally *t,
 
 static int sweep(struct run *r, bool uc_only, struct tally *t)
 {
-	bool creates = r->c->op == FOP_CREATE_ANON ||
-		       r->c->op == FOP_CREATE_NAMED;
-	bool scan = r->c->op == FOP_SCAN;
 	unsigned int n;
 	bool clean;
 	int ret;
@@ -1164,8 +1469,12 @@ static int sweep(struct run *r, bool uc_only, struct tally *t)
 	ret = write_text(knobs[KNOB_CACHE_FILTER].path, uc_only ? "Y" : "N");
 	if (ret)
 		return fail(r, "cache-filter: %s", strerror(-ret));
-	/* CREATE checks the counters after each attempt: no reaper. */
-	if (!creates && !scan) {
+	ret = write_text(knobs[KNOB_MIN_ORDER].path,
+			 uc_only ? NO_PAGE_SITES : knobs[KNOB_MIN_ORDER].value);
+	if (ret)
+		return fail(r, "min-order: %s", strerror(-ret));
+	/* The others check the counters after each attempt: no reaper. */
+	if (tree_each(r->c)) {
 		ret = reaper_start(r);
 		if (ret)
 			return ret;
@@ -1183,17 +1492,38 @@ static int sweep(struct run *r, bool uc_only, struct tally *t)
 	}
 	reaper_stop(r);
 	r->n = 0;
-	/* Every tree of the sweep is gone (but SCAN's own). */
-	return ret ?: check_counters(r, 0, scan, !scan);
+	/* Every tree of the sweep is gone (but the case's own). */
+	return ret ?: check_counters(r, r->own_named, r->own_anon,
+				     !r->own_named && !r->own_anon);
 }
 
-/* Once per test: the SCAN tree; no leftover of the named tree. */
+static bool uses_named(const struct fcase *c)
+{
+	return c->op == FOP_CREATE_NAMED || c->op == FOP_LIST ||
+	       c->op == FOP_ATTACH || c->op == FOP_DESTROY;
+}
+
+/* LIST_BUF bytes, written once so that every page is there for the call. */
+static char *names_buf(void)
+{
+	char *p = malloc(LIST_BUF);
+
+	if (p)
+		memset(p, 0xa5, LIST_BUF);
+	return p;
+}
+
+/* Once per test: the trees the attempts share; no leftover named tree. */
 static int case_begin(struct run *r)
 {
+	const struct fcase *c = r->c;
+	const char *name;
 	int ret;
 
 	r->fd = -1;
-	if (r->c->op == FOP_CREATE_NAMED) {
+	r->own_named = 0;
+	r->own_anon = 0;
+	if (uses_named(c)) {
 		ret = bw_open(O_RDWR);
 		if (ret < 0)
 			return fail(r, "open: %s", strerror(-ret));
@@ -1202,30 +1532,78 @@ static int case_begin(struct run *r)
 	}
 	if (counters_read(&r->base))
 		return fail(r, BW_SYSFS ": unreadable");
-	switch (r->c->op) {
-	case FOP_SCAN:
+	if (c->op == FOP_SCAN) {
 		/* Written once here, so every page is there for the call. */
 		r->pairs = calloc(SCAN_MAX, sizeof(*r->pairs));
 		if (!r->pairs)
 			return fail(r, "out of memory");
 		memset(r->pairs, 0xa5, SCAN_MAX * sizeof(*r->pairs));
-		return build(r) ?: check_validate(r);
-	default:
-		return 0;
 	}
+	if (c->op == FOP_BATCH_BIG) {
+		r->big = calloc(BIG_OPS, sizeof(*r->big));
+		if (!r->big)
+			return fail(r, "out of memory");
+		big_reset(r);
+	}
+	if (one_tree(c)) {
+		r->own_anon = 1;
+		return build(r) ?: check_validate(r);
+	}
+	if (c->op != FOP_LIST && c->op != FOP_ATTACH)
+		return 0;
+	r->own_named = 1;
+	ret = build_named(r);
+	if (ret)
+		return ret;
+	if (c->op == FOP_ATTACH) {
+		/* Each attempt attaches a new file. */
+		close(r->fd);
+		r->fd = -1;
+		return check_validate(r);
+	}
+	r->names = names_buf();
+	r->names0 = names_buf();
+	if (!r->names || !r->names0)
+		return fail(r, "out of memory");
+	ret = list_call(r->fd, &r->list0, r->names0);
+	if (ret)
+		return fail(r, "LIST before the sweeps: %s", strerror(-ret));
+	for (name = r->names0; name < r->names0 + r->list0.buf_len;
+	     name += strlen(name) + 1)
+		if (!strcmp(name, NAMED))
+			return check_validate(r);
+	return fail(r, "LIST does not name the tree %s", NAMED);
 }
 
 static int case_end(struct run *r)
 {
-	int ret = 0;
+	const struct fcase *c = r->c;
+	int ret = 0, fd;
 
-	if (r->c->op == FOP_SCAN) {
+	if (one_tree(c) || c->op == FOP_LIST || c->op == FOP_ATTACH) {
 		ret = check_validate(r);
-		close(r->fd);
+		if (r->fd >= 0)
+			close(r->fd);
 		r->fd = -1;
-		ret = ret ?: check_counters(r, 0, 0, true);
 	}
+	if (c->op == FOP_LIST || c->op == FOP_ATTACH) {
+		fd = bw_open(O_RDWR);
+		if (fd < 0)
+			return fail(r, "open: %s", strerror(-fd));
+		if (bw_destroy(fd, NAMED) && !ret)
+			ret = fail(r, "DESTROY of the case's tree failed");
+		close(fd);
+	}
+	if (r->own_named || r->own_anon)
+		ret = ret ?: check_counters(r, 0, 0, true);
 	free(r->pairs);
+	free(r->big);
+	free(r->names);
+	free(r->names0);
+	r->pairs = NULL;
+	r->big = NULL;
+	r->names = NULL;
+	r->names0 = NULL;
 	model_free(&r->m);
 	return ret;
 }
@@ -1323,8 +1701,17 @@ static void run_case(struct __test_metadata *_metadata, struct run *r,
 	EXPECT_EQ(uc.sites, all.efault)
 		TH_LOG("%s: %u user-copy sites, %u -EFAULT in all sites (%u sweeps)",
 		       c->name, uc.sites, all.efault, tries);
-	/* Every one of these calls allocates, and fails without it. */
-	EXPECT_LT(0, all.enomem);
+	if (c->no_alloc) {
+		/* It allocates nothing: it cannot fail for memory. */
+		EXPECT_EQ(0, all.enomem);
+	} else if (c->absorbs) {
+		/* It allocates, and survives the failure. */
+		EXPECT_EQ(0, all.enomem);
+		EXPECT_LT(0, all.absorbed);
+	} else {
+		/* It allocates, and fails without it. */
+		EXPECT_LT(0, all.enomem);
+	}
 	EXPECT_EQ(all.sites, all.enomem + all.efault + all.absorbed);
 }
 
@@ -1386,6 +1773,46 @@ TEST_F_TIMEOUT(fault, batch, 300)
 TEST_F_TIMEOUT(fault, scan, 300)
 {
 	run_case(_metadata, &self->r, self->nth, &case_scan);
+}
+
+TEST_F_TIMEOUT(fault, scan_reverse, 300)
+{
+	run_case(_metadata, &self->r, self->nth, &case_scan_reverse);
+}
+
+TEST_F_TIMEOUT(fault, batch_lookups, 300)
+{
+	run_case(_metadata, &self->r, self->nth, &case_batch_big);
+}
+
+TEST_F_TIMEOUT(fault, lookup, 300)
+{
+	run_case(_metadata, &self->r, self->nth, &case_lookup);
+}
+
+TEST_F_TIMEOUT(fault, count, 300)
+{
+	run_case(_metadata, &self->r, self->nth, &case_count);
+}
+
+TEST_F_TIMEOUT(fault, stats, 300)
+{
+	run_case(_metadata, &self->r, self->nth, &case_stats);
+}
+
+TEST_F_TIMEOUT(fault, list, 300)
+{
+	run_case(_metadata, &self->r, self->nth, &case_list);
+}
+
+TEST_F_TIMEOUT(fault, attach, 300)
+{
+	run_case(_metadata, &self->r, self->nth, &case_attach);
+}
+
+TEST_F_TIMEOUT(fault, destroy, 300)
+{
+	run_case(_metadata, &self->r, self->nth, &case_destroy);
 }
 
 /* Last: the sum of the sweeps, and nothing left behind by any of them. */
