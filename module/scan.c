@@ -14,13 +14,25 @@
 /**
  * DOC: Scans
  *
- * A scan visits one leaf at a time.  Inside rcu_read_lock() it descends to
- * the leaf holding the cursor, folds the leaf's chain into sorted arrays
- * (or reads the base node directly when the chain is just a base node),
- * copies the pairs in range into the caller's buffer, and moves the cursor
- * to the leaf's high key (or below its low key, descending).  Every few
- * leaves it leaves the read section and may reschedule; it keeps only the
- * cursor, a key, across that, never a pointer.
+ * A scan visits one leaf at a time.  Inside rcu_read_lock() it finds the
+ * leaf holding the cursor, folds the leaf's chain into sorted arrays (or
+ * reads the base node directly when the chain is just a base node), copies
+ * the pairs in range into the caller's buffer, and moves the cursor to the
+ * leaf's high key (or below its low key, descending).  Every few leaves it
+ * leaves the read section and may reschedule; it keeps only the cursor, a
+ * key, across that, never a pointer.
+ *
+ * The first leaf of a read section is found by a descent from the root.
+ * Ascending, the next one is the right sibling's newest record when that
+ * is a leaf holding the cursor and not frozen by a merge; anything else (a
+ * node being merged away, a freed page ID, a sibling whose range moved)
+ * sends the scan down from the root again.  The sibling's page ID was read
+ * in this read section, so it cannot have been freed and reused for
+ * another node before the section ends.
+ *
+ * The scratch space for folding a chain is allocated the first time a
+ * chain needs folding, outside the read section; a scan of base nodes
+ * allocates nothing.
  *
  * Each leaf is read at one instant, so a scan returns every key that was
  * present and unchanged throughout the scan exactly once, in order, and
@@ -79,24 +91,68 @@ static bool bwt_scan_copy(struct bwt_scan *sc, const s64 *keys,
 	return true;
 }
 
-/* Scan a few leaves.  Context: RCU read section.  Return: 0 or -E2BIG. */
+/*
+ * The leaf after @top for an ascending scan whose cursor @cur is @top's
+ * high key: the right sibling's newest record if it is an unfrozen leaf
+ * that holds @cur, else NULL.  Context: the RCU read section @top was
+ * read in.
+ */
+static const struct bwt_rec *bwt_scan_right(struct bwtree *tree,
+					    const struct bwt_rec *top, s64 cur)
+{
+	const struct bwt_rec *next;
+
+	if (top->right == BWT_NIL)
+		return NULL;
+	next = bwt_read(tree, top->right);
+	if (!next || next->kind == BWTREE_REMOVE || next->level ||
+	    !bwt_holds(next, cur))
+		return NULL;
+	return next;
+}
+
+/*
+ * Start loading the next leaf's newest record while this one is copied:
+ * as much of it as a full base node of a leaf would take.
+ */
+static void bwt_scan_prefetch(const struct bwt_rec *next)
+{
+	const char *p = (const char *)next;
+	size_t off;
+
+	if (!next)
+		return;
+	for (off = 0; off < BWT_BASE_SIZE(BWT_DEF_LEAF_MAX); off += L1_CACHE_BYTES)
+		prefetch(p + off);
+}
+
+/*
+ * Scan a few leaves.  Context: RCU read section.  Return: 0, or -E2BIG
+ * when a chain must be folded and the scratch space is missing or small.
+ */
 static int bwt_scan_leaves(struct bwt_scan *sc)
 {
 	struct bwt_op op = { .tree = sc->tree, .writer = false };
+	const struct bwt_rec *top = NULL;
 	struct bwt_pos pos;
-	struct bwt_rec *top;
 	unsigned int leaves;
 	int ret;
 
 	for (leaves = 0; leaves < BWT_SCAN_LEAVES; leaves++) {
-		while (bwt_descend(&op, sc->cur, 0, &pos) == -EAGAIN)
-			cpu_relax();
-		top = pos.top;
+		if (!top) {
+			while (bwt_descend(&op, sc->cur, 0, &pos) == -EAGAIN)
+				cpu_relax();
+			top = pos.top;
+		}
+		if (!sc->rev && top->right != BWT_NIL)
+			bwt_scan_prefetch(bwt_read(sc->tree, top->right));
 		if (bwt_is_base(top)) {
 			if (!bwt_scan_copy(sc, top->keys, bwt_vals(top),
 					   top->count))
 				return 0;
 		} else {
+			if (!sc->gather)
+				return -E2BIG;
 			ret = bwt_collect(top, &sc->bag, sc->gather);
 			if (ret)
 				return ret;
@@ -110,19 +166,27 @@ static int bwt_scan_leaves(struct bwt_scan *sc)
 				return 0;
 			}
 			sc->cur = top->high;
+			top = bwt_scan_right(sc->tree, top, sc->cur);
 		} else {
 			if (top->low <= sc->lo) {
 				sc->finished = true;
 				return 0;
 			}
 			sc->cur = top->low - 1;
+			top = NULL;
 		}
 	}
 	return 0;
 }
 
+/* Scratch space to fold a chain of up to @cap items. */
 static int bwt_scan_grow(struct bwt_scan *sc, unsigned int cap)
 {
+	if (!sc->gather) {
+		sc->gather = kmalloc(sizeof(*sc->gather), GFP_KERNEL);
+		if (!sc->gather)
+			return -ENOMEM;
+	}
 	kvfree(sc->bag.keys);
 	sc->bag.cap = 0;
 	sc->bag.keys = kvmalloc_array(cap, 2 * sizeof(s64), GFP_KERNEL);
@@ -168,16 +232,14 @@ int bwtree_scan_batch(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
 		return -EINVAL;
 	might_sleep();
 	sc.cur = sc.rev ? hi : lo;
-	sc.gather = kmalloc(sizeof(*sc.gather), GFP_KERNEL);
-	if (!sc.gather)
-		return -ENOMEM;
-	ret = bwt_scan_grow(&sc, 2 * tree->leaf_max + 8);
+	ret = 0;
 	while (!ret) {
 		rcu_read_lock();
 		ret = bwt_scan_leaves(&sc);
 		rcu_read_unlock();
 		if (ret == -E2BIG)
-			ret = bwt_scan_grow(&sc, 2 * sc.bag.cap);
+			ret = bwt_scan_grow(&sc, sc.bag.cap ? 2 * sc.bag.cap :
+					    2 * tree->leaf_max + 8);
 		else if (sc.finished || sc.more)
 			break;
 		cond_resched();
