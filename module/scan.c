@@ -92,38 +92,38 @@ static bool bwt_scan_copy(struct bwt_scan *sc, const s64 *keys,
 }
 
 /*
- * The leaf after @top for an ascending scan whose cursor @cur is @top's
- * high key: the right sibling's newest record if it is an unfrozen leaf
- * that holds @cur, else NULL.  Context: the RCU read section @top was
- * read in.
+ * The right sibling's newest record, for an ascending scan about to copy
+ * @top, or NULL.  Its lines start loading while @top is copied: as many as
+ * a full leaf of the default size takes (the hardware streams the rest of a
+ * larger one).  Context: the RCU read section @top was read in.
  */
 static const struct bwt_rec *bwt_scan_right(struct bwtree *tree,
-					    const struct bwt_rec *top, s64 cur)
+					    const struct bwt_rec *top)
 {
 	const struct bwt_rec *next;
+	size_t off;
 
 	if (top->right == BWT_NIL)
 		return NULL;
 	next = bwt_read(tree, top->right);
-	if (!next || next->kind == BWTREE_REMOVE || next->level ||
-	    !bwt_holds(next, cur))
-		return NULL;
+	if (next)
+		for (off = 0; off < BWT_BASE_SIZE(BWT_DEF_LEAF_MAX);
+		     off += L1_CACHE_BYTES)
+			prefetch((const char *)next + off);
 	return next;
 }
 
 /*
- * Start loading the next leaf's newest record while this one is copied:
- * as much of it as a full base node of a leaf would take.
+ * The next leaf of an ascending scan whose cursor is now @cur: @next, the
+ * right sibling read by bwt_scan_right(), if it is an unfrozen leaf that
+ * holds @cur; else NULL, and the scan descends from the root.
  */
-static void bwt_scan_prefetch(const struct bwt_rec *next)
+static const struct bwt_rec *bwt_scan_next(const struct bwt_rec *next, s64 cur)
 {
-	const char *p = (const char *)next;
-	size_t off;
-
-	if (!next)
-		return;
-	for (off = 0; off < BWT_BASE_SIZE(BWT_DEF_LEAF_MAX); off += L1_CACHE_BYTES)
-		prefetch(p + off);
+	if (!next || next->kind == BWTREE_REMOVE || next->level ||
+	    !bwt_holds(next, cur))
+		return NULL;
+	return next;
 }
 
 /*
@@ -133,7 +133,7 @@ static void bwt_scan_prefetch(const struct bwt_rec *next)
 static int bwt_scan_leaves(struct bwt_scan *sc)
 {
 	struct bwt_op op = { .tree = sc->tree, .writer = false };
-	const struct bwt_rec *top = NULL;
+	const struct bwt_rec *top = NULL, *next;
 	struct bwt_pos pos;
 	unsigned int leaves;
 	int ret;
@@ -144,8 +144,10 @@ static int bwt_scan_leaves(struct bwt_scan *sc)
 				cpu_relax();
 			top = pos.top;
 		}
-		if (!sc->rev && top->right != BWT_NIL)
-			bwt_scan_prefetch(bwt_read(sc->tree, top->right));
+		/* The sibling, unless the range ends in this leaf. */
+		next = NULL;
+		if (!sc->rev && !top->hinf && top->high <= sc->hi)
+			next = bwt_scan_right(sc->tree, top);
 		if (bwt_is_base(top)) {
 			if (!bwt_scan_copy(sc, top->keys, bwt_vals(top),
 					   top->count))
@@ -166,7 +168,7 @@ static int bwt_scan_leaves(struct bwt_scan *sc)
 				return 0;
 			}
 			sc->cur = top->high;
-			top = bwt_scan_right(sc->tree, top, sc->cur);
+			top = bwt_scan_next(next, sc->cur);
 		} else {
 			if (top->low <= sc->lo) {
 				sc->finished = true;
