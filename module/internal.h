@@ -46,6 +46,16 @@
  * node's low key.
  */
 
+/*
+ * Test-only pause points: the userspace harness defines bwt_pause_point()
+ * (tools/testing/bwtree/include/bwt/shim.h) to park a thread there, so that
+ * tests can drive an interleaving step by step.  In the kernel it is
+ * nothing at all.
+ */
+#ifndef bwt_pause_point
+#define bwt_pause_point(name)	do { } while (0)
+#endif
+
 #define BWT_NIL			U64_MAX		/* no page */
 #define BWT_ROOT		0		/* the root's pid never changes */
 #define BWT_CHAIN_SLACK		8		/* SMO deltas allowed past chain_max */

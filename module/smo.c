@@ -389,6 +389,7 @@ int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
 		d->idx_hinf = ptop->hinf;
 	}
 	d->count++;
+	bwt_pause_point(post_index);
 	if (!bwt_cas(tree, pos->ppid, ptop, d)) {
 		bwt_op_undelta(op, d);
 		return -EAGAIN;
@@ -459,6 +460,7 @@ static int bwt_help_collapse(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 		return -EAGAIN;
 	if (!bwt_cas(tree, BWT_ROOT, root, copy))
 		return -EAGAIN;
+	bwt_pause_point(collapse_installed);
 	atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING, BWT_RM_COMMITTED);
 	atomic64_inc(&tree->stats.records[copy->kind]);
 	atomic64_inc(&tree->stats.merges);
@@ -487,12 +489,14 @@ static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 			atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING,
 				       BWT_RM_COMMITTED);
 		} else if (rd->low == pp.top->low) {
+			bwt_pause_point(rm_abort);
 			atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING,
 				       BWT_RM_ABORTED);
 		} else {
 			ret = bwt_post_index_del(op, &pp, rd->low);
 			if (ret)
 				return ret;
+			bwt_pause_point(rm_index_deleted);
 			atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING,
 				       BWT_RM_COMMITTED);
 		}
@@ -559,6 +563,7 @@ int bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 {
 	int ret;
 
+	bwt_pause_point(help_remove);
 	if (rd->rm.collapse)
 		return bwt_help_collapse(op, pid, rd);
 	if (op->help_depth >= 8)
@@ -627,6 +632,7 @@ static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 	}
 	op->base[0] = NULL;
 	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
+	bwt_pause_point(collapse_frozen);
 	return bwt_help_collapse(op, pid, rd);
 }
 
@@ -695,11 +701,13 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	rd = bwt_op_delta(op);
 	bwt_rec_init_delta(rd, vtop, BWTREE_REMOVE);
 	atomic_set(&rd->rm.state, BWT_RM_PENDING);
+	bwt_pause_point(merge_freeze);
 	if (!bwt_cas(tree, victim, vtop, rd)) {
 		bwt_op_undelta(op, rd);
 		return -EAGAIN;
 	}
 	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
+	bwt_pause_point(merge_frozen);
 	/*
 	 * If this attempt cannot finish the merge, the next one (or any
 	 * writer passing by) helps it along from where it stopped.

@@ -162,3 +162,109 @@ int bwt_cpu(void)
 		cpu = 0;
 	return cpu;
 }
+
+/* ---------------------------------------------------------- pause points */
+static __thread struct bwt_pause *bwt_pause_self;
+static pthread_mutex_t bwt_pause_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t bwt_pause_cond = PTHREAD_COND_INITIALIZER;
+
+void bwt_pause_attach(struct bwt_pause *p)
+{
+	bwt_pause_self = p;
+}
+
+void bwt_pause_hit(const char *name)
+{
+	struct bwt_pause *p = bwt_pause_self;
+	unsigned int i;
+
+	if (likely(!p))
+		return;
+	pthread_mutex_lock(&bwt_pause_lock);
+	for (i = 0; i < ARRAY_SIZE(p->armed); i++) {
+		if (!p->armed[i] || strcmp(p->armed[i], name))
+			continue;
+		p->armed[i] = NULL;
+		p->parked = name;
+		p->go = false;
+		pthread_cond_broadcast(&bwt_pause_cond);
+		while (!p->go)
+			pthread_cond_wait(&bwt_pause_cond, &bwt_pause_lock);
+		p->parked = NULL;
+		break;
+	}
+	pthread_mutex_unlock(&bwt_pause_lock);
+}
+
+void bwt_pause_arm(struct bwt_pause *p, const char *name)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&bwt_pause_lock);
+	for (i = 0; i < ARRAY_SIZE(p->armed); i++) {
+		if (!p->armed[i]) {
+			p->armed[i] = name;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&bwt_pause_lock);
+	if (i == ARRAY_SIZE(p->armed))
+		abort();
+}
+
+static void bwt_pause_deadline(struct timespec *ts, double secs)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += (time_t)secs;
+	ts->tv_nsec += (long)((secs - (time_t)secs) * 1e9);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+bool bwt_pause_wait(struct bwt_pause *p, const char *name, double secs)
+{
+	struct timespec ts;
+	bool parked;
+
+	bwt_pause_deadline(&ts, secs);
+	pthread_mutex_lock(&bwt_pause_lock);
+	while (!(p->parked && !strcmp(p->parked, name)) && !p->done)
+		if (pthread_cond_timedwait(&bwt_pause_cond, &bwt_pause_lock, &ts))
+			break;
+	parked = p->parked && !strcmp(p->parked, name);
+	pthread_mutex_unlock(&bwt_pause_lock);
+	return parked;
+}
+
+bool bwt_pause_wait_done(struct bwt_pause *p, double secs)
+{
+	struct timespec ts;
+	bool done;
+
+	bwt_pause_deadline(&ts, secs);
+	pthread_mutex_lock(&bwt_pause_lock);
+	while (!p->done)
+		if (pthread_cond_timedwait(&bwt_pause_cond, &bwt_pause_lock, &ts))
+			break;
+	done = p->done;
+	pthread_mutex_unlock(&bwt_pause_lock);
+	return done;
+}
+
+void bwt_pause_release(struct bwt_pause *p)
+{
+	pthread_mutex_lock(&bwt_pause_lock);
+	p->go = true;
+	pthread_cond_broadcast(&bwt_pause_cond);
+	pthread_mutex_unlock(&bwt_pause_lock);
+}
+
+void bwt_pause_done(struct bwt_pause *p)
+{
+	pthread_mutex_lock(&bwt_pause_lock);
+	p->done = true;
+	pthread_cond_broadcast(&bwt_pause_cond);
+	pthread_mutex_unlock(&bwt_pause_lock);
+}

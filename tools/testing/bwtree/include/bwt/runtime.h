@@ -87,6 +87,30 @@ void bwt_random_seed(u64 seed);		/* this thread */
 int bwt_cpu(void);
 int bwt_nr_cpus(void);
 
+/*
+ * Pause points (lib/misc.c): the core calls bwt_pause_point(name) at chosen
+ * places inside its RCU read sections (module/internal.h defines it empty
+ * for the kernel).  A test thread registers a &struct bwt_pause, arms names
+ * on it, and then parks at the first hit of each armed name until another
+ * thread releases it: interleavings are driven step by step.
+ */
+struct bwt_pause {
+	const char *armed[8];	/* names to stop at once each */
+	const char *parked;	/* where the thread waits now, or NULL */
+	bool go;		/* released */
+	bool done;		/* the thread's job is over */
+};
+
+void bwt_pause_hit(const char *name);
+void bwt_pause_attach(struct bwt_pause *p);	/* the calling thread's */
+void bwt_pause_arm(struct bwt_pause *p, const char *name);
+/* Until @p parks at @name or is done, or @secs pass: parked at @name? */
+bool bwt_pause_wait(struct bwt_pause *p, const char *name, double secs);
+void bwt_pause_release(struct bwt_pause *p);
+void bwt_pause_done(struct bwt_pause *p);	/* by the thread, at its end */
+/* Until done or @secs pass: done? */
+bool bwt_pause_wait_done(struct bwt_pause *p, double secs);
+
 /* Debug checks; compiled out of the benchmark build. */
 #ifdef BWT_NO_CHECKS
 #define BWT_CHECKS 0

@@ -765,6 +765,11 @@ static inline u64 ktime_get_ns(void)
 #define ALLOW_ERROR_INJECTION(fn, t)	__bwt_swallow
 struct module;
 
+/* Test-only pause points of the core: see <bwt/runtime.h>. */
+#ifndef BWT_NO_CHECKS
+#define bwt_pause_point(name)		bwt_pause_hit(#name)
+#endif
+
 /*
  * Last, after every include: glibc's <assert.h> (also included by liburcu)
  * redefines static_assert as _Static_assert, and the kernel's takes one

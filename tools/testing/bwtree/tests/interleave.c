@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Deterministic interleavings of the structure modifications (issue 11).
+ *
+ * Each scenario builds a small tree by hand (base nodes straight into the
+ * mapping table), then runs the core's own functions in threads that park
+ * at named pause points (bwt_pause_point() in the core, see <bwt/runtime.h>)
+ * inside their RCU read sections, and releases them one step at a time in
+ * the order the scenario wants.  A step that the code under test no longer
+ * reaches (a fixed protocol takes another path) is noted and skipped: what
+ * is asserted is the end state.  The tree must validate, every key must be
+ * found with its value by a lookup that returns (a watchdog catches one
+ * that restarts forever), no key may be routed to a freed page ID, and no
+ * WARN may have fired.
+ *
+ *   merge-abort  a merger delayed before its freeze, a second merge that
+ *		  aborts after a parent split and merge-back while a helper
+ *		  has posted INDEX_DEL, and a writer posting a stale INDEX:
+ *		  the parent ends up routing to a retired page ID.
+ *   collapse	  the root collapse's copy is installed and the new root
+ *		  splits before the state says COMMITTED; a writer helping
+ *		  the frozen child must not WARN.
+ *
+ * Usage: interleave [-v]
+ */
+#include "harness.h"
+#include "internal.h"
+
+#define STEP_SECS	2.0
+
+static struct bwtree *tree;
+static bool verbose;
+
+struct actor {
+	pthread_t thread;
+	struct bwt_pause pause;
+	const char *name;
+	int (*job)(struct actor *a);
+	u64 pid;		/* a page ID the job works on */
+	int ret;
+};
+
+static void *actor_fn(void *arg)
+{
+	struct actor *a = arg;
+
+	bwt_pause_attach(&a->pause);
+	a->ret = a->job(a);
+	bwt_pause_done(&a->pause);
+	return NULL;
+}
+
+static void actor_start(struct actor *a, const char *name,
+			int (*job)(struct actor *), const char *const *points)
+{
+	memset(&a->pause, 0, sizeof(a->pause));
+	a->name = name;
+	a->job = job;
+	for (; *points; points++)
+		bwt_pause_arm(&a->pause, *points);
+	if (pthread_create(&a->thread, NULL, actor_fn, a))
+		abort();
+}
+
+/* Wait for @a to park at @point; say what happened. */
+static bool step_wait(struct actor *a, const char *point)
+{
+	bool parked = bwt_pause_wait(&a->pause, point, STEP_SECS);
+
+	h_diag("  %s %s %s", a->name, parked ? "parked at" : "did not reach",
+	       point);
+	return parked;
+}
+
+static void step_release(struct actor *a)
+{
+	bwt_pause_release(&a->pause);
+}
+
+static bool actor_join(struct actor *a)
+{
+	if (!bwt_pause_wait_done(&a->pause, 3 * STEP_SECS)) {
+		H_FAIL("%s never finished (parked at %s)", a->name,
+		       a->pause.parked ? a->pause.parked : "-");
+		return false;
+	}
+	pthread_join(a->thread, NULL);
+	if (verbose)
+		h_diag("  %s finished: %d", a->name, a->ret);
+	return true;
+}
+
+/* ------------------------------------------------------------ building */
+
+static struct bwt_rec *mk_node(unsigned int level, s64 low, s64 high,
+			       bool hinf, u64 right, unsigned int n,
+			       const s64 *keys, const u64 *vals)
+{
+	struct bwt_rec *b = bwt_base_alloc(tree, n ? n : 1);
+
+	if (!b)
+		abort();
+	b->kind = level ? BWTREE_INNER : BWTREE_LEAF;
+	b->level = level;
+	b->hinf = hinf;
+	b->count = n;
+	b->low = low;
+	b->high = high;
+	b->right = right;
+	memcpy(b->keys, keys, n * sizeof(s64));
+	memcpy(bwt_vals(b), vals, n * sizeof(u64));
+	atomic64_inc(&tree->stats.records[b->kind]);
+	return b;
+}
+
+static void set_slot(u64 pid, struct bwt_rec *rec)
+{
+	struct bwt_rec __rcu **slot = bwt_map_slot(&tree->map, pid);
+	struct bwt_rec *old = rcu_dereference_protected(*slot, 1);
+
+	if (old) {
+		atomic64_dec(&tree->stats.records[old->kind]);
+		bwt_rec_free_now(tree, old);
+	}
+	rcu_assign_pointer(*slot, rec);
+}
+
+static u64 new_pid(void)
+{
+	u64 pid;
+
+	if (bwt_pid_alloc(tree, &pid))
+		abort();
+	return pid;
+}
+
+static struct bwt_rec *mk_leaf(s64 low, s64 high, bool hinf, u64 right,
+			       unsigned int n, const s64 *keys)
+{
+	u64 vals[16];
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		vals[i] = h_value(keys[i], 1);
+	atomic64_add(n, &tree->count);
+	return mk_node(0, low, high, hinf, right, n, keys, vals);
+}
+
+/* ------------------------------------------------------------ running */
+
+/*
+ * Run @fn inside one read section with a writer's op stocked for any
+ * structure modification; again after -EAGAIN unless @once.
+ */
+static int smo_run(int (*fn)(struct bwt_op *op, void *arg), void *arg,
+		   bool once)
+{
+	struct bwt_op op;
+	int ret = -EAGAIN, tries;
+
+	bwt_op_init(&op, tree, true);
+	op.need_delta = BWT_OP_DELTAS;
+	op.need_gather = true;
+	op.need_scratch = 64;
+	op.need_pid = 2;
+	op.need_cap[0] = 16;
+	op.need_cap[1] = 16;
+	op.need_cap[2] = 16;
+	for (tries = 0; tries < 50; tries++) {
+		ret = bwt_op_refill(&op);
+		if (ret)
+			break;
+		rcu_read_lock();
+		ret = fn(&op, arg);
+		rcu_read_unlock();
+		if (ret != -EAGAIN || once)
+			break;
+	}
+	bwt_op_finish(&op);
+	return ret;
+}
+
+static int fn_merge_leaf(struct bwt_op *op, void *arg)
+{
+	return bwt_try_merge(op, *(s64 *)arg, 0);
+}
+
+static int fn_merge_inner(struct bwt_op *op, void *arg)
+{
+	return bwt_try_merge(op, *(s64 *)arg, 1);
+}
+
+/* Split the level-1 node holding @arg if it has exactly two children. */
+static int fn_split_parent(struct bwt_op *op, void *arg)
+{
+	struct bwt_pos pos;
+	int ret;
+
+	ret = bwt_descend(op, *(s64 *)arg, 1, &pos);
+	if (ret)
+		return ret;
+	if (pos.top->count != 2 || pos.top->kind == BWTREE_REMOVE)
+		return -ENOENT;	/* no longer a split at the second child */
+	return bwt_split(op, &pos);
+}
+
+static int fn_help(struct bwt_op *op, void *arg)
+{
+	u64 pid = *(u64 *)arg;
+	struct bwt_rec *rd = bwt_read(tree, pid);
+
+	if (!rd || rd->kind != BWTREE_REMOVE)
+		return 0;
+	return bwt_help_remove(op, pid, rd);
+}
+
+static int fn_descend_leaf(struct bwt_op *op, void *arg)
+{
+	struct bwt_pos pos;
+
+	return bwt_descend(op, *(s64 *)arg, 0, &pos);
+}
+
+/* ------------------------------------------------------------ checking */
+
+/*
+ * Follow the routes to @key by hand, a bounded number of steps, and fail
+ * if one leads to a page ID whose slot is empty (freed) or to a leaf that
+ * does not hold the key.
+ */
+static void check_route(s64 key)
+{
+	struct bwt_rec *top;
+	u64 pid = BWT_ROOT;
+	int steps;
+
+	rcu_read_lock();
+	top = bwt_read(tree, pid);
+	for (steps = 0; steps < 64; steps++) {
+		if (!top) {
+			H_FAIL("key %lld is routed to page ID %llu, which was freed",
+			       key, pid);
+			break;
+		}
+		if (top->kind == BWTREE_REMOVE)
+			top = top->next;
+		if (!bwt_below_high(top, key)) {
+			pid = top->right;
+			top = bwt_read(tree, pid);
+			continue;
+		}
+		if (key < top->low) {
+			H_FAIL("key %lld is routed to page ID %llu holding [%lld, ...)",
+			       key, pid, top->low);
+			break;
+		}
+		if (!top->level)
+			break;
+		pid = bwt_route_child(top, key);
+		top = bwt_read(tree, pid);
+	}
+	rcu_read_unlock();
+}
+
+struct lookups {
+	struct bwt_pause pause;	/* only its done flag */
+	const s64 *keys;
+	unsigned int n;
+	unsigned int found;
+};
+
+static void *lookup_fn(void *arg)
+{
+	struct lookups *l = arg;
+	unsigned int i;
+	u64 v;
+
+	for (i = 0; i < l->n; i++) {
+		if (bwtree_lookup(tree, l->keys[i], &v) == 0 &&
+		    v == h_value(l->keys[i], 1))
+			l->found++;
+		else
+			H_FAIL("lookup of %lld: not found or wrong value",
+			       l->keys[i]);
+	}
+	bwt_pause_done(&l->pause);
+	return NULL;
+}
+
+/* The end state: validate, routes, lookups (with a watchdog), no WARN. */
+static void check_end(const char *name, const s64 *keys, unsigned int n)
+{
+	struct lookups l = { .keys = keys, .n = n };
+	pthread_t th;
+	unsigned int i;
+	int before = h_failures, ret;
+
+	rcu_barrier();	/* retired page IDs are freed now */
+	ret = bwtree_validate(tree);
+	h_ok(ret == 0, "%s: bwtree_validate() (%d)", name, ret);
+	before = h_failures;
+	for (i = 0; i < n; i++)
+		check_route(keys[i]);
+	h_ok(h_failures == before, "%s: no key routed to a freed page ID",
+	     name);
+	before = h_failures;
+	if (pthread_create(&th, NULL, lookup_fn, &l))
+		abort();
+	if (!bwt_pause_wait_done(&l.pause, 5.0)) {
+		h_ok(false, "%s: every key found (a lookup restarts forever: %u of %u done)",
+		     name, l.found, n);
+		h_check_complaints(name);
+		fflush(stdout);
+		_exit(1);
+	}
+	pthread_join(th, NULL);
+	h_ok(h_failures == before && l.found == n, "%s: every key found (%u of %u)",
+	     name, l.found, n);
+	h_ok(bwt_complaints() == 0, "%s: no WARN or other complaint (%lu)", name,
+	     bwt_complaints());
+}
+
+static void finish(const char *name)
+{
+	long live;
+
+	bwtree_destroy(tree);
+	rcu_barrier();
+	live = bwt_live_objects();
+	if (live)
+		bwt_report_live();
+	h_ok(live == 0, "%s: no live objects after destroy (%ld)", name, live);
+	bwt_complaints_reset();
+}
+
+/* ------------------------------------------------------------ scenario 1 */
+
+static s64 key_q = 2100;
+static u64 pid_q;
+
+static int job_merge(struct actor *a)
+{
+	return smo_run(fn_merge_leaf, &key_q, true);
+}
+
+static int job_help(struct actor *a)
+{
+	return smo_run(fn_help, &pid_q, true);
+}
+
+static int job_descend(struct actor *a)
+{
+	return smo_run(fn_descend_leaf, &key_q, true);
+}
+
+/*
+ *   root (level 2): [MIN -> A, 1000 -> P]
+ *   A: [MIN -> a0, 500 -> a1]       P: [1000 -> L, 2000 -> Q]
+ *   a0 {10 20}  a1 {600 700}  L {1100 1200}  Q {2100}  (Q underfull)
+ */
+static void scenario_merge_abort(void)
+{
+	static const char *const m_pts[] = { "merge_freeze", NULL };
+	static const char *const f_pts[] = { "merge_frozen", "rm_abort", NULL };
+	static const char *const h_pts[] = { "rm_index_deleted", "rm_commit", NULL };
+	static const char *const b_pts[] = { "post_index", NULL };
+	static const s64 keys[] = { 10, 20, 600, 700, 1100, 1200, 2100 };
+	struct bwtree_params params = {
+		.leaf_max = 8, .inner_max = 8, .chain_max = 8,
+	};
+	const char *name = "interleave-merge-abort";
+	u64 pa, pa0, pa1, pp, pl;
+	struct actor m, f, h2, b;
+	s64 k1 = 2000;
+	int ret;
+
+	h_diag("%s: steps (issue 11, scenario 1)", name);
+	tree = bwtree_create(&params);
+	if (IS_ERR(tree))
+		abort();
+	pa = new_pid();
+	pa0 = new_pid();
+	pa1 = new_pid();
+	pp = new_pid();
+	pl = new_pid();
+	pid_q = new_pid();
+	set_slot(BWT_ROOT, mk_node(2, S64_MIN, 0, true, BWT_NIL, 2,
+				   (s64[]){ S64_MIN, 1000 },
+				   (u64[]){ pa, pp }));
+	set_slot(pa, mk_node(1, S64_MIN, 1000, false, pp, 2,
+			     (s64[]){ S64_MIN, 500 }, (u64[]){ pa0, pa1 }));
+	set_slot(pp, mk_node(1, 1000, 0, true, BWT_NIL, 2,
+			     (s64[]){ 1000, 2000 }, (u64[]){ pl, pid_q }));
+	set_slot(pa0, mk_leaf(S64_MIN, 500, false, pa1, 2, (s64[]){ 10, 20 }));
+	set_slot(pa1, mk_leaf(500, 1000, false, pl, 2, (s64[]){ 600, 700 }));
+	set_slot(pl, mk_leaf(1000, 2000, false, pid_q, 2,
+			     (s64[]){ 1100, 1200 }));
+	set_slot(pid_q, mk_leaf(2000, 0, true, BWT_NIL, 1, (s64[]){ 2100 }));
+	h_ok(bwtree_validate(tree) == 0, "%s: the built tree validates", name);
+
+	/* 1. M reads P and Q's newest record V, stops before its freeze. */
+	actor_start(&m, "M", job_merge, m_pts);
+	step_wait(&m, "merge_freeze");
+	/* 2. F freezes Q from the same view. */
+	actor_start(&f, "F", job_merge, f_pts);
+	step_wait(&f, "merge_frozen");
+	/* 3. P splits at Q's low key: Q is the leftmost child of P'. */
+	ret = smo_run(fn_split_parent, &k1, false);
+	h_diag("  P split at 2000: %d", ret);
+	/* F's helper decides to abort and stops before saying so. */
+	step_release(&f);
+	step_wait(&f, "rm_abort");
+	/* 4. P' merges back into P: Q's entry is not leftmost again. */
+	ret = smo_run(fn_merge_inner, &key_q, false);
+	h_diag("  P' merged back into P: %d", ret);
+	/* H2 helps Q's merge and stops before COMMITTED. */
+	actor_start(&h2, "H2", job_help, h_pts);
+	if (!step_wait(&h2, "rm_index_deleted"))
+		step_wait(&h2, "rm_commit");
+	/* 5. F's ABORTED wins and unfreezes Q. */
+	step_release(&f);
+	actor_join(&f);
+	step_release(&h2);
+	actor_join(&h2);
+	/* 7a. B walks right from L into Q and builds INDEX(Q) for P. */
+	actor_start(&b, "B", job_descend, b_pts);
+	step_wait(&b, "post_index");
+	/* 6. M resumes: its freeze of Q, then the merge. */
+	step_release(&m);
+	actor_join(&m);
+	/* 7b. B installs its INDEX(Q) on P. */
+	step_release(&b);
+	actor_join(&b);
+
+	check_end(name, keys, ARRAY_SIZE(keys));
+	finish(name);
+}
+
+/* ------------------------------------------------------------ scenario 2 */
+
+static s64 key_c = 1;
+
+static int job_collapse(struct actor *a)
+{
+	return smo_run(fn_merge_inner, &key_c, true);
+}
+
+static int job_insert(struct actor *a)
+{
+	return bwtree_insert(tree, 5, h_value(5, 1));
+}
+
+/*
+ *   root (level 1): [MIN -> C]      C {1 2 3 4}, leaf_max 4
+ */
+static void scenario_collapse(void)
+{
+	static const char *const t_pts[] = { "collapse_frozen", "collapse_installed", NULL };
+	static const char *const w_pts[] = { "help_remove", NULL };
+	static const s64 keys[] = { 1, 2, 3, 4, 5, 6, 7 };
+	struct bwtree_params params = {
+		.leaf_max = 4, .inner_max = 8, .chain_max = 8,
+	};
+	const char *name = "interleave-collapse";
+	struct actor t, w;
+	u64 pc;
+
+	h_diag("%s: steps (issue 11, scenario 2)", name);
+	tree = bwtree_create(&params);
+	if (IS_ERR(tree))
+		abort();
+	pc = new_pid();
+	set_slot(BWT_ROOT, mk_node(1, S64_MIN, 0, true, BWT_NIL, 1,
+				   (s64[]){ S64_MIN }, (u64[]){ pc }));
+	set_slot(pc, mk_leaf(S64_MIN, 0, true, BWT_NIL, 4,
+			     (s64[]){ 1, 2, 3, 4 }));
+	h_ok(bwtree_validate(tree) == 0, "%s: the built tree validates", name);
+
+	/* T freezes the root's only child C for the collapse. */
+	actor_start(&t, "T", job_collapse, t_pts);
+	step_wait(&t, "collapse_frozen");
+	/* W's insert meets the frozen C and is about to help. */
+	actor_start(&w, "W", job_insert, w_pts);
+	step_wait(&w, "help_remove");
+	/* T installs the copy as the root, stops before COMMITTED. */
+	step_release(&t);
+	step_wait(&t, "collapse_installed");
+	/* The new root (a full leaf) splits. */
+	h_ok(bwtree_insert(tree, 6, h_value(6, 1)) == 0 &&
+	     bwtree_insert(tree, 7, h_value(7, 1)) == 0,
+	     "%s: inserts that split the new root", name);
+	/* W helps the still-PENDING REMOVE: a root with two children. */
+	step_release(&w);
+	actor_join(&w);
+	h_ok(w.ret == 0, "%s: W's insert (%d)", name, w.ret);
+	step_release(&t);
+	actor_join(&t);
+
+	check_end(name, keys, ARRAY_SIZE(keys));
+	finish(name);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "-v"))
+		verbose = true;
+	if (bwtree_init()) {
+		h_ok(false, "interleave: bwtree_init");
+		return 1;
+	}
+	scenario_collapse();
+	scenario_merge_abort();
+	bwtree_exit();
+	return h_exit_status();
+}
