@@ -33,18 +33,54 @@
  * installed in the root's slot by one compare-and-swap, so the root's pid
  * never changes.
  *
- * Merge of an underfull node R into its left sibling L, in three phases.
+ * Merge of an underfull node R into its left sibling L, in four phases.
  * (1) A REMOVE delta freezes R: nothing is ever prepended to it again.
- * (2) Commit: an INDEX_DEL delta on the parent removes R's entry, routing
- * its range to the entry on the left, and the REMOVE delta's state moves
- * from PENDING to COMMITTED.  If R's entry is the parent's leftmost (the
- * parent split between the freeze and the commit) the merge cannot go on:
- * the state moves to ABORTED instead and R is unfrozen by swapping the
- * REMOVE delta back out.  The state word is changed only by cmpxchg(), so
- * every helper acts on the same decision.  (3) A MERGE delta on L takes R's
- * high key and right sibling and points to R's frozen chain; then R's pid
- * and the REMOVE delta are retired after a grace period.  A leftmost child
- * is never removed: it absorbs its right sibling instead.
+ * (2) Decide, with one cmpxchg() on the REMOVE delta's state word, before
+ * anything else changes: a helper finds the parent X holding R's entry.
+ * If the entry is X's leftmost (X split at R's low key after the freeze),
+ * the merge cannot go on and the state moves to ABORTED.  Otherwise the
+ * helper first *fences* X: it restates R's entry in a new INDEX delta on X
+ * by compare-and-swap from the record it checked, and only then moves the
+ * state to COMMITTED.  (3) An INDEX_DEL delta on the parent removes R's
+ * entry, routing its range to the entry on the left.  (4) A MERGE delta on
+ * L takes R's high key and right sibling and points to R's frozen chain;
+ * then R's pid and the REMOVE delta are retired after a grace period.  A
+ * leftmost child is never removed: it absorbs its right sibling instead.
+ *
+ * Why this order is sound:
+ *
+ * - INDEX_DEL is posted only by a thread that read COMMITTED, and the
+ *   state never changes once decided, so ABORTED is only ever reached from
+ *   a state in which no INDEX_DEL for R exists or can appear.  An aborted
+ *   merge has changed nothing but R's slot.
+ * - COMMITTED is only ever set when R's entry is not its parent's leftmost
+ *   and cannot become so: an entry becomes leftmost only when its parent
+ *   splits exactly at it, and an inner node never splits at a separator
+ *   whose child is frozen (bwt_split() helps the child instead).  A split
+ *   that read the child before the freeze read the parent before the
+ *   fence, so its compare-and-swap fails on the fence's new record; one
+ *   that reads the parent after the fence reads the child after it too
+ *   (address dependency through the child's pid) and sees it frozen.  So
+ *   a committed merge can always post its INDEX_DEL and finish.
+ * - The entry is removed only by R's own INDEX_DEL: an earlier REMOVE on R
+ *   either committed (then R's slot keeps it until R is retired, and no
+ *   later REMOVE could be installed) or aborted (no INDEX_DEL).  So a
+ *   helper that finds the entry gone while the state says PENDING has met
+ *   an impossible state, and one that finds it gone with COMMITTED knows
+ *   phase three is done.  The old "entry gone, so some thread committed"
+ *   inference is gone: it was wrong after an abort that followed an
+ *   INDEX_DEL (issue 11).
+ * - On abort R is unfrozen by installing a fresh base node folded from
+ *   the frozen chain, never the old pointer: a compare-and-swap prepared
+ *   against R's pre-freeze record (a delayed merger's freeze, a delayed
+ *   writer's delta) fails instead of acting on a view from before the
+ *   abort.
+ * - The phase-four MERGE and the pid's retirement happen only after the
+ *   helper saw the parent without R's entry, so no parent routes to a
+ *   retired pid; a stale INDEX for R (a writer that walked right into R
+ *   before the freeze) fails its compare-and-swap, because the parent
+ *   changed (fence, INDEX_DEL) after the writer read it, or is refused,
+ *   because R is frozen when the writer reads it after the parent.
  *
  * Any writer that meets a REMOVE delta helps finish these phases before
  * doing anything else, then restarts from the root.  A reader that meets
@@ -166,6 +202,29 @@ int bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
 	return 0;
 }
 
+/*
+ * An inner node never splits at a separator whose child is frozen: that
+ * would make a merge's entry the leftmost of the new node (see the DOC on
+ * merges).  Help the child's merge along instead.  The child's pid comes
+ * from the node read in this RCU section, so reading its slot is ordered
+ * after reading the node (address dependency).  Return: 0 or -EAGAIN.
+ */
+static int bwt_split_sep_ok(struct bwt_op *op, const struct bwt_rec *top,
+			    unsigned int m)
+{
+	u64 child;
+	struct bwt_rec *c;
+
+	if (!top->level)
+		return 0;
+	child = op->scratch.vals[m];
+	c = bwt_read(op->tree, child);
+	if (!c || c->kind != BWTREE_REMOVE)
+		return 0;
+	bwt_help_remove(op, child, c);
+	return -EAGAIN;
+}
+
 static int bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
 {
 	struct bwtree *tree = op->tree;
@@ -184,6 +243,9 @@ static int bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
 		return ret;
 	if (WARN_ON_ONCE(op->scratch.n != n || n < 2))
 		return -EAGAIN;
+	ret = bwt_split_sep_ok(op, top, m);
+	if (ret)
+		return ret;
 	sep = op->scratch.keys[m];
 	l = op->base[0];
 	r = op->base[1];
@@ -273,6 +335,9 @@ int bwt_split(struct bwt_op *op, struct bwt_pos *pos)
 		return ret;
 	if (WARN_ON_ONCE(op->scratch.n != n || n < 2))
 		return -EAGAIN;
+	ret = bwt_split_sep_ok(op, top, m);
+	if (ret)
+		return ret;
 	sep = op->scratch.keys[m];
 	q = op->base[0];
 	qpid = op->pid[0];
@@ -400,7 +465,60 @@ int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
 	return 0;
 }
 
-/* Phase two of a merge: remove the separator @key from the parent. */
+/*
+ * Phase two of a merge, the fence before COMMITTED: restate the entry @key
+ * -> @child on the parent @pp with a new INDEX delta, so that no split of
+ * the parent prepared against an older record can land (see the DOC).
+ * The delta changes no route and no count.  On success @pp->top is the
+ * fence.
+ */
+static int bwt_post_fence(struct bwt_op *op, struct bwt_pos *pp, s64 key,
+			  u64 child)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_rec *ptop = pp->top, *d;
+	int i;
+
+	if (ptop->depth >= tree->chain_max + BWT_CHAIN_SLACK)
+		return bwt_consolidate(op, pp->pid, ptop) ? : -EAGAIN;
+	/* The fence, the INDEX_DEL and the MERGE, in one attempt. */
+	if (!bwt_want(op, 3, 0, ptop->count + 1, true, bwt_no_caps))
+		return -EAGAIN;
+	if (bwt_collect_scratch(op, ptop))
+		return -EAGAIN;
+	i = bwt_scratch_find(&op->scratch, key);
+	if (WARN_ON_ONCE(i <= 0 || op->scratch.vals[i] != child))
+		return -EAGAIN;
+
+	d = bwt_op_delta(op);
+	bwt_rec_init_delta(d, ptop, BWTREE_INDEX);
+	d->idx.key = key;
+	d->idx.child = child;
+	d->idx.lo = key;
+	if (i + 1 < op->scratch.n) {
+		d->idx.hi = op->scratch.keys[i + 1];
+		d->idx_hinf = 0;
+	} else {
+		d->idx.hi = ptop->high;
+		d->idx_hinf = ptop->hinf;
+	}
+	/*
+	 * Fully ordered (bwt_cas()): the freeze, which this thread read
+	 * before, is visible to whoever reads the parent after the fence.
+	 * @ptop was read in this RCU section, so it cannot have been freed
+	 * and reused: a split prepared against it or anything older fails.
+	 */
+	if (!bwt_cas(tree, pp->pid, ptop, d)) {
+		bwt_op_undelta(op, d);
+		return -EAGAIN;
+	}
+	atomic64_inc(&tree->stats.records[BWTREE_INDEX]);
+	bwt_note_chain(tree, d->depth);
+	pp->top = d;
+	return 0;
+}
+
+/* Phase three of a merge: remove the separator @key from the parent. */
 static int bwt_post_index_del(struct bwt_op *op, struct bwt_pos *pp, s64 key)
 {
 	struct bwtree *tree = op->tree;
@@ -430,6 +548,10 @@ static int bwt_post_index_del(struct bwt_op *op, struct bwt_pos *pp, s64 key)
 		d->idx_hinf = ptop->hinf;
 	}
 	d->count--;
+	/*
+	 * Posted only once the merge is COMMITTED.  @ptop was read in this
+	 * RCU section (no ABA); a parent changed since makes it fail.
+	 */
 	if (!bwt_cas(tree, pp->pid, ptop, d)) {
 		bwt_op_undelta(op, d);
 		return -EAGAIN;
@@ -448,16 +570,28 @@ static int bwt_help_collapse(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 
 	if (atomic_read(&rd->rm.state) == BWT_RM_COMMITTED)
 		return 0;
-	if (root == copy || root->level <= rd->level) {
-		/* Installed by another thread that has yet to say so. */
+	/*
+	 * Until the copy is installed the root is exactly what the freeze
+	 * saw: one level above the frozen child, with it as its only entry
+	 * (a frozen child cannot split, so the root gains no entry).  Any
+	 * other root means the copy was installed by a thread that has yet
+	 * to say so, and the new root may since have split, even more than
+	 * once, or shrunk: that is legal, not a reason to WARN.  The root
+	 * cannot route to @pid again, for @pid is not freed, let alone
+	 * reused, while this RCU section lasts.
+	 */
+	if (root->level == rd->level + 1 && root->count == 1)
+		bwt_route(root, S64_MIN, &rt);
+	if (root == copy || root->level != rd->level + 1 || root->count != 1 ||
+	    rt.child != pid) {
+		/*
+		 * Relaxed is enough: the state only tells readers to restart,
+		 * and PENDING -> COMMITTED is its only change (no ABA).
+		 */
 		atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING, BWT_RM_COMMITTED);
 		return 0;
 	}
-	if (WARN_ON_ONCE(root->level != rd->level + 1 || root->count != 1))
-		return -EAGAIN;
-	bwt_route(root, S64_MIN, &rt);
-	if (WARN_ON_ONCE(rt.child != pid))
-		return -EAGAIN;
+	/* @root was read in this RCU section: no ABA on the root's slot. */
 	if (!bwt_cas(tree, BWT_ROOT, root, copy))
 		return -EAGAIN;
 	bwt_pause_point(collapse_installed);
@@ -479,35 +613,53 @@ static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 	int state, ret;
 
 	state = atomic_read(&rd->rm.state);
-	if (state == BWT_RM_PENDING) {
-		ret = bwt_descend(op, rd->low, rd->level + 1, &pp);
-		if (ret)
+	if (state == BWT_RM_ABORTED)
+		goto unfreeze;
+	/* Phases two and three: decide, then remove the parent's entry. */
+	ret = bwt_descend(op, rd->low, rd->level + 1, &pp);
+	if (ret)
+		return -EAGAIN;
+	bwt_route(pp.top, rd->low, &rt);
+	if (rt.child != pid || rt.lo != rd->low) {
+		/* Only our own INDEX_DEL, posted after COMMITTED, removes it. */
+		state = atomic_read(&rd->rm.state);
+		if (WARN_ON_ONCE(state != BWT_RM_COMMITTED))
 			return -EAGAIN;
-		bwt_route(pp.top, rd->low, &rt);
-		if (rt.child != pid || rt.lo != rd->low) {
-			/* The entry is gone: some thread committed. */
-			atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING,
-				       BWT_RM_COMMITTED);
-		} else if (rd->low == pp.top->low) {
+		goto merge;
+	}
+	if (state == BWT_RM_PENDING) {
+		if (rd->low == pp.top->low) {
 			bwt_pause_point(rm_abort);
+			/*
+			 * Relaxed is enough: the decision orders nothing by
+			 * itself, the compare-and-swaps that act on it are
+			 * fully ordered.  The word goes PENDING -> decided
+			 * once and never back, so no ABA.
+			 */
 			atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING,
 				       BWT_RM_ABORTED);
 		} else {
-			ret = bwt_post_index_del(op, &pp, rd->low);
+			ret = bwt_post_fence(op, &pp, rd->low, pid);
 			if (ret)
 				return ret;
-			bwt_pause_point(rm_index_deleted);
+			bwt_pause_point(rm_commit);
+			/* As above; the fence is already in place. */
 			atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING,
 				       BWT_RM_COMMITTED);
 		}
 		state = atomic_read(&rd->rm.state);
+		if (state == BWT_RM_ABORTED)
+			goto unfreeze;
 	}
-	if (state == BWT_RM_ABORTED) {
-		/* @rd was read in this RCU section: no ABA on the slot. */
-		if (bwt_cas(tree, pid, rd, rd->next))
-			bwt_one_retire(tree, rd);
-		return 0;
-	}
+	/* COMMITTED with the entry still there: never the leftmost (DOC). */
+	if (WARN_ON_ONCE(rd->low == pp.top->low))
+		return -EAGAIN;
+	ret = bwt_post_index_del(op, &pp, rd->low);
+	if (ret)
+		return ret;
+	bwt_pause_point(rm_index_deleted);
+
+merge:
 
 	ret = bwt_descend(op, rd->low - 1, rd->level, &lp);
 	if (ret)
@@ -547,6 +699,16 @@ static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 	bwt_note_chain(tree, d->depth);
 	bwt_pid_retire(tree, pid, rd);
 	return 0;
+
+unfreeze:
+	/*
+	 * A fresh base node folded from the frozen chain replaces @rd and
+	 * the chain is retired: the record the node had before the freeze
+	 * never comes back, so no compare-and-swap prepared against it (a
+	 * delayed freeze, a delayed delta) can succeed.  @rd was read in
+	 * this RCU section, so the swap from it has no ABA either.
+	 */
+	return bwt_consolidate(op, pid, rd);
 }
 
 /**
@@ -696,7 +858,7 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	 */
 	if (vtop->depth >= tree->chain_max)
 		return bwt_consolidate(op, victim, vtop) ? : -EAGAIN;
-	if (!bwt_want(op, 3, 0, pos.ptop->count + 1, true, bwt_no_caps))
+	if (!bwt_want(op, 4, 0, pos.ptop->count + 1, true, bwt_no_caps))
 		return -EAGAIN;
 	rd = bwt_op_delta(op);
 	bwt_rec_init_delta(rd, vtop, BWTREE_REMOVE);
