@@ -90,6 +90,8 @@ struct bwtree_params {
  * @merges: node merges, the root collapse included
  * @cas_failures: compare-and-swap attempts that lost a race
  * @retries: operations restarted from the root
+ * @reader_yields: lookups and scans that left their RCU read section after
+ *	BWT_READ_RESTARTS restarts in it, to let a grace period end
  * @longest_chain: longest delta chain seen
  */
 struct bwtree_stats {
@@ -103,6 +105,7 @@ struct bwtree_stats {
 	u64 merges;
 	u64 cas_failures;
 	u64 retries;
+	u64 reader_yields;
 	u64 longest_chain;
 };
 

@@ -59,6 +59,7 @@
 #define BWT_NIL			U64_MAX		/* no page */
 #define BWT_ROOT		0		/* the root's pid never changes */
 #define BWT_CHAIN_SLACK		8		/* SMO deltas allowed past chain_max */
+#define BWT_READ_RESTARTS	8		/* a reader's restarts per RCU section */
 
 /* Defaults, chosen by measurement: see README "Figures". */
 #define BWT_DEF_LEAF_MAX	64
@@ -209,6 +210,7 @@ struct bwt_counters {
 	atomic64_t merges;
 	atomic64_t cas_failures;
 	atomic64_t retries;
+	atomic64_t reader_yields;
 	atomic_t longest_chain;
 };
 

@@ -20,7 +20,9 @@
  * the pairs in range into the caller's buffer, and moves the cursor to the
  * leaf's high key (or below its low key, descending).  Every few leaves it
  * leaves the read section and may reschedule; it keeps only the cursor, a
- * key, across that, never a pointer.
+ * key, across that, never a pointer.  It does the same after a few descents
+ * that had to restart (BWT_READ_RESTARTS), so a scan never holds a grace
+ * period up for more than a bounded number of descents.
  *
  * The first leaf of a read section is found by a descent from the root.
  * Ascending, the next one is the right sibling's newest record when that
@@ -127,22 +129,28 @@ static const struct bwt_rec *bwt_scan_next(const struct bwt_rec *next, s64 cur)
 }
 
 /*
- * Scan a few leaves.  Context: RCU read section.  Return: 0, or -E2BIG
- * when a chain must be folded and the scratch space is missing or small.
+ * Scan a few leaves.  Context: RCU read section.  Return: 0; -E2BIG when a
+ * chain must be folded and the scratch space is missing or small; -EAGAIN
+ * after BWT_READ_RESTARTS descents that had to restart (the caller leaves
+ * the read section, reschedules and goes on from the cursor).
  */
 static int bwt_scan_leaves(struct bwt_scan *sc)
 {
 	struct bwt_op op = { .tree = sc->tree, .writer = false };
 	const struct bwt_rec *top = NULL, *next;
+	unsigned int leaves, restarts = 0;
 	struct bwt_pos pos;
-	unsigned int leaves;
 	int ret;
 
 	for (leaves = 0; leaves < BWT_SCAN_LEAVES; leaves++) {
-		if (!top) {
-			while (bwt_descend(&op, sc->cur, 0, &pos) == -EAGAIN)
+		while (!top) {
+			ret = bwt_descend(&op, sc->cur, 0, &pos);
+			if (!ret)
+				top = pos.top;
+			else if (++restarts == BWT_READ_RESTARTS)
+				return -EAGAIN;	/* leave the read section */
+			else
 				cpu_relax();
-			top = pos.top;
 		}
 		/* The sibling, unless the range ends in this leaf. */
 		next = NULL;
@@ -239,10 +247,13 @@ int bwtree_scan_batch(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
 		rcu_read_lock();
 		ret = bwt_scan_leaves(&sc);
 		rcu_read_unlock();
-		if (ret == -E2BIG)
+		if (ret == -E2BIG) {
 			ret = bwt_scan_grow(&sc, sc.bag.cap ? 2 * sc.bag.cap :
 					    2 * tree->leaf_max + 8);
-		else if (sc.finished || sc.more)
+		} else if (ret == -EAGAIN) {
+			atomic64_inc(&tree->stats.reader_yields);
+			ret = 0;
+		} else if (sc.finished || sc.more)
 			break;
 		cond_resched();
 	}

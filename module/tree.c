@@ -290,19 +290,27 @@ int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
 
 /*
  * The reader's descent, for lookups: bwt_descend() without the bookkeeping
- * a writer needs.  Same rules for frozen nodes.  Context: RCU read section.
+ * a writer needs.  Same rules for frozen nodes, and the same check that the
+ * node reached holds the key (low <= key < high): a stale route restarts
+ * instead of reading the wrong leaf.  After BWT_READ_RESTARTS restarts it
+ * gives up, so that the caller leaves the read section: a reader never
+ * holds up a grace period for more than a bounded number of descents.
+ * Context: RCU read section.  Return: the leaf, or NULL to leave it.
  */
 static const struct bwt_rec *bwt_find_leaf(struct bwtree *tree, s64 key)
 {
+	unsigned int restarts = 0;
 	const struct bwt_rec *top;
 	bool via_right;
 
 restart:
+	if (unlikely(restarts++ == BWT_READ_RESTARTS))
+		return NULL;
 	top = bwt_read(tree, BWT_ROOT);
 	via_right = false;
 	for (;;) {
 		if (unlikely(!top))
-			goto restart;
+			goto restart;	/* a freed pid: a stale route */
 		if (unlikely(top->kind == BWTREE_REMOVE)) {
 			if (atomic_read(&top->rm.state) == BWT_RM_COMMITTED &&
 			    (!via_right || top->rm.collapse))
@@ -310,10 +318,14 @@ restart:
 			top = top->next;
 		}
 		if (unlikely(!bwt_below_high(top, key))) {
+			if (unlikely(top->right == BWT_NIL))
+				goto restart;
 			top = bwt_read(tree, top->right);
 			via_right = true;
 			continue;
 		}
+		if (unlikely(key < top->low))
+			goto restart;	/* routed past the key: stale */
 		if (!top->level)
 			return top;
 		top = bwt_read(tree, bwt_route_child(top, key));
@@ -629,6 +641,10 @@ EXPORT_SYMBOL_GPL(bwtree_delete);
  * @value: where to put its value
  *
  * Never allocates and never sleeps; takes no lock but the RCU read lock.
+ * A descent that keeps meeting structure modifications in flight leaves
+ * the read section after BWT_READ_RESTARTS restarts and enters a new one
+ * (counted in &bwtree_stats.reader_yields); it does not reschedule, for the
+ * caller may be atomic.
  *
  * Context: any context where rcu_read_lock() may be taken.
  * Return: 0, or -ENOENT if @key is absent.
@@ -636,12 +652,19 @@ EXPORT_SYMBOL_GPL(bwtree_delete);
 int bwtree_lookup(struct bwtree *tree, s64 key, u64 *value)
 {
 	const struct bwt_rec *leaf;
-	bool found;
+	bool found = false;
 
-	rcu_read_lock();
-	leaf = bwt_find_leaf(tree, key);
-	found = bwt_leaf_find(leaf, key, value);
-	rcu_read_unlock();
+	for (;;) {
+		rcu_read_lock();
+		leaf = bwt_find_leaf(tree, key);
+		if (leaf)
+			found = bwt_leaf_find(leaf, key, value);
+		rcu_read_unlock();
+		if (likely(leaf))
+			break;
+		atomic64_inc(&tree->stats.reader_yields);
+		cpu_relax();
+	}
 	return found ? 0 : -ENOENT;
 }
 EXPORT_SYMBOL_GPL(bwtree_lookup);
@@ -687,6 +710,7 @@ void bwtree_get_stats(struct bwtree *tree, struct bwtree_stats *stats)
 	stats->merges = atomic64_read(&c->merges);
 	stats->cas_failures = atomic64_read(&c->cas_failures);
 	stats->retries = atomic64_read(&c->retries);
+	stats->reader_yields = atomic64_read(&c->reader_yields);
 	stats->longest_chain = atomic_read(&c->longest_chain);
 }
 EXPORT_SYMBOL_GPL(bwtree_get_stats);

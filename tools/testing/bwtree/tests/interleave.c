@@ -20,8 +20,12 @@
  *   collapse	  the root collapse's copy is installed and the new root
  *		  splits before the state says COMMITTED; a writer helping
  *		  the frozen child must not WARN.
+ *   reader-bound a lookup routed below its key restarts instead of
+ *		  answering -ENOENT; readers routed to a freed page ID leave
+ *		  their read section every few restarts, so a grace period
+ *		  ends (synchronize_rcu() returns) while they retry.
  *
- * Usage: interleave [-v]
+ * Usage: interleave [-v] [scenario...]   (default: all)
  */
 #include "harness.h"
 #include "internal.h"
@@ -500,16 +504,177 @@ static void scenario_collapse(void)
 	finish(name);
 }
 
+/* ------------------------------------------------------------ scenario 3 */
+
+struct reader {
+	struct bwt_pause pause;	/* only its done flag */
+	pthread_t thread;
+	s64 key;
+	bool scan;
+	int ret;
+	u64 val;
+};
+
+static void *reader_fn(void *arg)
+{
+	struct reader *r = arg;
+	struct bwtree_pair p[4];
+	bool done;
+	s64 next;
+
+	if (r->scan) {
+		r->ret = bwtree_scan_batch(tree, S64_MIN, S64_MAX, 0, p, 4,
+					   &next, &done);
+		r->val = r->ret == 1 ? p[0].value : 0;
+	} else {
+		r->ret = bwtree_lookup(tree, r->key, &r->val);
+	}
+	bwt_pause_done(&r->pause);
+	return NULL;
+}
+
+static void reader_start(struct reader *r, s64 key, bool scan)
+{
+	memset(r, 0, sizeof(*r));
+	r->key = key;
+	r->scan = scan;
+	if (pthread_create(&r->thread, NULL, reader_fn, r))
+		abort();
+}
+
+static void *sync_fn(void *arg)
+{
+	synchronize_rcu();
+	bwt_pause_done(arg);
+	return NULL;
+}
+
+/* Replace the root by a correct one; the old one goes after a grace period. */
+static void swap_root(struct bwt_rec *root)
+{
+	struct bwt_rec __rcu **slot = bwt_map_slot(&tree->map, BWT_ROOT);
+	struct bwt_rec *old;
+
+	old = unrcu_pointer(xchg(slot, RCU_INITIALIZER(root)));
+	bwt_chain_retire(tree, old);
+}
+
+/*
+ * Readers on routes that are wrong for as long as the test likes: a lookup
+ * routed to a leaf below its key must restart, not answer -ENOENT; a
+ * lookup and a scan routed to a freed page ID restart, but must leave the
+ * read section every few restarts, so a grace period still ends.
+ */
+static void scenario_reader_bound(void)
+{
+	static const s64 keys[] = { 10, 150 };
+	struct bwtree_params params = {
+		.leaf_max = 8, .inner_max = 8, .chain_max = 8,
+	};
+	const char *name = "interleave-reader-bound";
+	struct bwt_pause sync = { 0 };
+	struct bwtree_stats st;
+	struct reader r, l, sc;
+	pthread_t th;
+	u64 pa, pb, px;
+
+	h_diag("%s: readers on stale routes", name);
+	tree = bwtree_create(&params);
+	if (IS_ERR(tree))
+		abort();
+	pa = new_pid();
+	pb = new_pid();
+	/* The root routes everything to B, which holds [100, +inf) only. */
+	set_slot(BWT_ROOT, mk_node(1, S64_MIN, 0, true, BWT_NIL, 1,
+				   (s64[]){ S64_MIN }, (u64[]){ pb }));
+	set_slot(pa, mk_leaf(S64_MIN, 100, false, pb, 1, (s64[]){ 10 }));
+	set_slot(pb, mk_leaf(100, 0, true, BWT_NIL, 1, (s64[]){ 150 }));
+	reader_start(&r, 10, false);
+	if (bwt_pause_wait_done(&r.pause, 0.3))
+		H_FAIL("%s: lookup(10) through a leaf holding [100, +inf) returned %d",
+		       name, r.ret);
+	swap_root(mk_node(1, S64_MIN, 0, true, BWT_NIL, 2,
+			  (s64[]){ S64_MIN, 100 }, (u64[]){ pa, pb }));
+	if (!bwt_pause_wait_done(&r.pause, 3.0)) {
+		h_ok(false, "%s: lookup on a repaired route", name);
+		fflush(stdout);
+		_exit(1);
+	}
+	pthread_join(r.thread, NULL);
+	h_ok(r.ret == 0 && r.val == h_value(10, 1),
+	     "%s: a leaf below the key is not an answer (lookup: %d)", name, r.ret);
+
+	/* Now the root routes everything to X, a page ID with no record. */
+	px = new_pid();
+	swap_root(mk_node(1, S64_MIN, 0, true, BWT_NIL, 1,
+			  (s64[]){ S64_MIN }, (u64[]){ px }));
+	reader_start(&l, 10, false);
+	reader_start(&sc, 0, true);
+	usleep(100000);
+	if (pthread_create(&th, NULL, sync_fn, &sync))
+		abort();
+	if (!bwt_pause_wait_done(&sync, 5.0)) {
+		h_ok(false, "%s: a grace period ends while readers restart (RCU stall)",
+		     name);
+		fflush(stdout);
+		_exit(1);
+	}
+	pthread_join(th, NULL);
+	h_ok(!l.pause.done && !sc.pause.done,
+	     "%s: a grace period ends while readers restart", name);
+	bwtree_get_stats(tree, &st);
+	h_ok(st.reader_yields > 0, "%s: reader_yields counted (%llu)", name,
+	     st.reader_yields);
+	/* X gets the record: A's keys and B's, one leaf. */
+	set_slot(px, mk_leaf(S64_MIN, 0, true, BWT_NIL, 2, (s64[]){ 10, 150 }));
+	atomic64_sub(2, &tree->count);	/* A and B are unreachable now */
+	if (!bwt_pause_wait_done(&l.pause, 3.0) ||
+	    !bwt_pause_wait_done(&sc.pause, 3.0)) {
+		h_ok(false, "%s: readers finish on a repaired route", name);
+		fflush(stdout);
+		_exit(1);
+	}
+	pthread_join(l.thread, NULL);
+	pthread_join(sc.thread, NULL);
+	h_ok(l.ret == 0 && l.val == h_value(10, 1) && sc.ret == 2,
+	     "%s: lookup %d, scan %d after the repair", name, l.ret, sc.ret);
+	/* A and B: free them as the tree's destroy would not. */
+	set_slot(pa, NULL);
+	set_slot(pb, NULL);
+	check_end(name, keys, ARRAY_SIZE(keys));
+	finish(name);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} scenarios[] = {
+	{ "collapse", scenario_collapse },
+	{ "merge-abort", scenario_merge_abort },
+	{ "reader-bound", scenario_reader_bound },
+};
+
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "-v"))
+	unsigned int i;
+	int a, first = 1;
+
+	if (argc > 1 && !strcmp(argv[1], "-v")) {
 		verbose = true;
+		first = 2;
+	}
 	if (bwtree_init()) {
 		h_ok(false, "interleave: bwtree_init");
 		return 1;
 	}
-	scenario_collapse();
-	scenario_merge_abort();
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {
+		bool run = first == argc;
+
+		for (a = first; a < argc; a++)
+			run |= !strcmp(argv[a], scenarios[i].name);
+		if (run)
+			scenarios[i].fn();
+	}
 	bwtree_exit();
 	return h_exit_status();
 }
