@@ -17,6 +17,9 @@
  *		  aborts after a parent split and merge-back while a helper
  *		  has posted INDEX_DEL, and a writer posting a stale INDEX:
  *		  the parent ends up routing to a retired page ID.
+ *   abort-stale  two mergers with one view; the first aborts after the
+ *		  parent split at the node's low key; the second's freeze,
+ *		  prepared before, must fail (no old pointer comes back).
  *   collapse	  the root collapse's copy is installed and the new root
  *		  splits before the state says COMMITTED; a writer helping
  *		  the frozen child must not WARN.
@@ -440,6 +443,73 @@ static void scenario_merge_abort(void)
 	finish(name);
 }
 
+/*
+ * Same tree.  Two mergers read the same view and stop before their
+ * freeze; P splits at Q's low key; the first freezes Q and aborts (Q is
+ * now leftmost).  The second's freeze, prepared against Q's record before
+ * the abort, must fail: the abort installs a fresh record.
+ */
+static void scenario_abort_stale(void)
+{
+	static const char *const m1_pts[] = { "merge_freeze", NULL };
+	static const char *const m2_pts[] = { "merge_freeze", "merge_frozen", NULL };
+	static const s64 keys[] = { 10, 20, 600, 700, 1100, 1200, 2100 };
+	struct bwtree_params params = {
+		.leaf_max = 8, .inner_max = 8, .chain_max = 8,
+	};
+	const char *name = "interleave-abort-stale";
+	u64 pa, pa0, pa1, pp, pl;
+	struct actor m1, m2;
+	struct bwt_rec *v;
+	s64 k1 = 2000;
+	int ret;
+
+	h_diag("%s: steps", name);
+	tree = bwtree_create(&params);
+	if (IS_ERR(tree))
+		abort();
+	pa = new_pid();
+	pa0 = new_pid();
+	pa1 = new_pid();
+	pp = new_pid();
+	pl = new_pid();
+	pid_q = new_pid();
+	set_slot(BWT_ROOT, mk_node(2, S64_MIN, 0, true, BWT_NIL, 2,
+				   (s64[]){ S64_MIN, 1000 },
+				   (u64[]){ pa, pp }));
+	set_slot(pa, mk_node(1, S64_MIN, 1000, false, pp, 2,
+			     (s64[]){ S64_MIN, 500 }, (u64[]){ pa0, pa1 }));
+	set_slot(pp, mk_node(1, 1000, 0, true, BWT_NIL, 2,
+			     (s64[]){ 1000, 2000 }, (u64[]){ pl, pid_q }));
+	set_slot(pa0, mk_leaf(S64_MIN, 500, false, pa1, 2, (s64[]){ 10, 20 }));
+	set_slot(pa1, mk_leaf(500, 1000, false, pl, 2, (s64[]){ 600, 700 }));
+	set_slot(pl, mk_leaf(1000, 2000, false, pid_q, 2,
+			     (s64[]){ 1100, 1200 }));
+	v = mk_leaf(2000, 0, true, BWT_NIL, 1, (s64[]){ 2100 });
+	set_slot(pid_q, v);
+
+	actor_start(&m1, "M1", job_merge, m1_pts);
+	step_wait(&m1, "merge_freeze");
+	actor_start(&m2, "M2", job_merge, m2_pts);
+	step_wait(&m2, "merge_freeze");
+	ret = smo_run(fn_split_parent, &k1, false);
+	h_ok(ret == 0, "%s: P split at 2000, Q unfrozen (%d)", name, ret);
+	step_release(&m1);
+	actor_join(&m1);
+	rcu_read_lock();
+	h_ok(bwt_read(tree, pid_q) != v &&
+	     bwt_read(tree, pid_q)->kind != BWTREE_REMOVE,
+	     "%s: the abort left Q unfrozen in a fresh record", name);
+	rcu_read_unlock();
+	step_release(&m2);
+	h_ok(!step_wait(&m2, "merge_frozen"),
+	     "%s: a freeze prepared before the abort fails", name);
+	step_release(&m2);
+	actor_join(&m2);
+	check_end(name, keys, ARRAY_SIZE(keys));
+	finish(name);
+}
+
 /* ------------------------------------------------------------ scenario 2 */
 
 static s64 key_c = 1;
@@ -651,6 +721,7 @@ static const struct {
 } scenarios[] = {
 	{ "collapse", scenario_collapse },
 	{ "merge-abort", scenario_merge_abort },
+	{ "abort-stale", scenario_abort_stale },
 	{ "reader-bound", scenario_reader_bound },
 };
 
