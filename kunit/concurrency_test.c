@@ -728,10 +728,126 @@ static void bwt_conc_race(struct kunit *test)
 	}
 }
 
+/*
+ * Four threads upsert the same few hot keys while each inserts and deletes
+ * filler keys of its own between them, so the hot keys' leaves keep
+ * splitting and merging.  A lookup only sees a value some thread wrote for
+ * that key, and at the end each hot key holds the last value one of the
+ * threads wrote to it.
+ */
+#define BWT_HOT_KEYS		8
+#define BWT_HOT_FILLERS		128	/* per thread */
+#define BWT_HOT_KEY(h)		((s64)(h) * 64 + 1)	/* odd */
+
+struct bwt_conc_hot {
+	struct bwtree *tree;
+	unsigned int ops;
+	u64 last[4][BWT_HOT_KEYS];
+};
+
+static s64 bwt_hot_filler(unsigned int id, unsigned int j)
+{
+	return ((s64)j * 4 + id) * 2;	/* even, one stripe per thread */
+}
+
+static void bwt_conc_hot_thread(struct bwt_thread *t)
+{
+	struct bwt_conc_hot *hc = t->arg;
+	DECLARE_BITMAP(have, BWT_HOT_FILLERS);
+	unsigned int op;
+
+	bitmap_zero(have, BWT_HOT_FILLERS);
+	for (op = 0; op < hc->ops && !bwt_thread_should_stop(t); op++) {
+		unsigned int r = bwt_rng_below(&t->rng, 100);
+		u64 v = 0;
+		s64 k;
+		int ret;
+
+		t->ops++;
+		if (r < 50) {
+			unsigned int h = bwt_rng_below(&t->rng, BWT_HOT_KEYS);
+
+			k = BWT_HOT_KEY(h);
+			v = bwt_val(k, bwt_conc_tag(t->id, op));
+			ret = bwtree_upsert(hc->tree, k, v, NULL);
+			if (ret)
+				bwt_thread_fail(t, "upsert %lld: %d", k, ret);
+			else
+				hc->last[t->id][h] = v;
+		} else if (r < 70) {
+			k = BWT_HOT_KEY(bwt_rng_below(&t->rng, BWT_HOT_KEYS));
+			ret = bwtree_lookup(hc->tree, k, &v);
+			if (ret == -ENOENT)
+				continue;
+			if (ret || !bwt_val_ok(k, v) ||
+			    (bwt_val_tag(v) >> 12) < 1 || (bwt_val_tag(v) >> 12) > 4)
+				bwt_thread_fail(t, "lookup %lld: %d, %#llx", k, ret, v);
+		} else {
+			unsigned int j = bwt_rng_below(&t->rng, BWT_HOT_FILLERS);
+			bool grow = !((op >> 9) & 1);
+
+			k = bwt_hot_filler(t->id, j);
+			if (!test_bit(j, have) && grow) {
+				ret = bwtree_insert(hc->tree, k, bwt_val(k, 0));
+				if (ret)
+					bwt_thread_fail(t, "insert %lld: %d", k, ret);
+				__set_bit(j, have);
+			} else if (test_bit(j, have)) {
+				ret = bwtree_delete(hc->tree, k, NULL);
+				if (ret)
+					bwt_thread_fail(t, "delete %lld: %d", k, ret);
+				__clear_bit(j, have);
+			}
+		}
+	}
+}
+
+static void bwt_conc_hot_upsert(struct kunit *test)
+{
+	const struct bwtree_params p = {
+		.leaf_max = 4, .inner_max = 4, .chain_max = 2,
+	};
+	struct bwtree_stats stats;
+	struct bwt_conc_hot *hc;
+	struct bwt_threads *grp;
+	unsigned int i, h;
+
+	hc = kunit_kzalloc(test, sizeof(*hc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, hc);
+	hc->tree = bwt_kunit_create(test, &p);
+	hc->ops = 4000;
+	grp = bwt_kunit_threads(test, 4, bwt_kunit_seed(test, 0));
+	for (i = 0; i < 4; i++)
+		bwt_thread_start(test, grp, i, bwt_conc_hot_thread, hc, "hot");
+	bwt_threads_join(grp);
+	bwt_threads_report(test, grp);
+
+	for (h = 0; h < BWT_HOT_KEYS; h++) {
+		bool someone = false;
+		u64 v = 0;
+		int ret = bwtree_lookup(hc->tree, BWT_HOT_KEY(h), &v);
+
+		for (i = 0; i < 4; i++)
+			someone |= hc->last[i][h] && hc->last[i][h] == v;
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		KUNIT_EXPECT_TRUE_MSG(test, someone,
+				      "hot key %lld ends with %#llx, no thread's last write",
+				      BWT_HOT_KEY(h), v);
+	}
+	KUNIT_EXPECT_EQ(test, bwtree_validate(hc->tree), 0);
+	bwtree_get_stats(hc->tree, &stats);
+	kunit_info(test, "splits %llu, merges %llu, cas failures %llu, retries %llu, reader yields %llu\n",
+		   stats.splits, stats.merges, stats.cas_failures, stats.retries,
+		   stats.reader_yields);
+	KUNIT_EXPECT_GT(test, stats.splits, 0ULL);
+	KUNIT_EXPECT_GT(test, stats.merges, 0ULL);
+}
+
 static struct kunit_case bwt_conc_cases[] = {
 	KUNIT_CASE_SLOW(bwt_conc_disjoint),
 	KUNIT_CASE_SLOW(bwt_conc_mixed),
 	KUNIT_CASE_SLOW(bwt_conc_race),
+	KUNIT_CASE_SLOW(bwt_conc_hot_upsert),
 	{}
 };
 

@@ -53,7 +53,7 @@
  * nothing at all.
  */
 #ifndef bwt_pause_point
-#define bwt_pause_point(name)	do { } while (0)
+#define bwt_pause_point(name)	((void)(#name))
 #endif
 
 #define BWT_NIL			U64_MAX		/* no page */

@@ -145,12 +145,13 @@ static int bwt_scan_leaves(struct bwt_scan *sc)
 	for (leaves = 0; leaves < BWT_SCAN_LEAVES; leaves++) {
 		while (!top) {
 			ret = bwt_descend(&op, sc->cur, 0, &pos);
-			if (!ret)
+			if (!ret) {
 				top = pos.top;
-			else if (++restarts == BWT_READ_RESTARTS)
+				break;
+			}
+			if (++restarts == BWT_READ_RESTARTS)
 				return -EAGAIN;	/* leave the read section */
-			else
-				cpu_relax();
+			cpu_relax();
 		}
 		/* The sibling, unless the range ends in this leaf. */
 		next = NULL;
@@ -253,8 +254,9 @@ int bwtree_scan_batch(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
 		} else if (ret == -EAGAIN) {
 			atomic64_inc(&tree->stats.reader_yields);
 			ret = 0;
-		} else if (sc.finished || sc.more)
+		} else if (sc.finished || sc.more) {
 			break;
+		}
 		cond_resched();
 	}
 	kvfree(sc.bag.keys);
