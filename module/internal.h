@@ -331,6 +331,34 @@ static inline struct bwt_rec *bwt_read(struct bwtree *tree, u64 pid)
 }
 
 /**
+ * DOC: Compare-and-swap and ABA
+ *
+ * Every compare-and-swap in the core, and why a value seen again cannot
+ * fool it (each site repeats its sentence):
+ *
+ * - bwt_cas() on a mapping slot, everywhere a record is published: the old
+ *   record was read in the same RCU read section, records are freed only
+ *   after a grace period, and no record is ever put back into a slot it
+ *   left.  The one place that did, the unfreeze of an aborted merge, now
+ *   installs a fresh base node.  So "the slot still holds @old" means the
+ *   node has not changed since it was read.
+ * - The slots of new pids (bwt_split(), bwt_split_root()) are set before
+ *   the publishing compare-and-swap and emptied if it fails: nobody can
+ *   have read them, for nothing pointed to them.
+ * - A pid is reused only after bwt_pid_rcu() ran, a grace period after its
+ *   node became unreachable from its parent and its left sibling; a reader
+ *   holding the pid from before is in a read section that grace period
+ *   waited for, so within one section a pid never names two nodes.
+ * - The free-pid stack's head (bwt_pid_alloc(), bwt_pid_free()) packs a
+ *   tag that changes on every push and pop.
+ * - next_pid's hand-back, segment publication (NULL -> segment, once),
+ *   the REMOVE state (PENDING -> decided, once), longest_chain (only
+ *   raised): values that do not come back, or whose return is harmless.
+ * - Records an operation preallocated go back to it (bwt_op_undelta())
+ *   only after a failed compare-and-swap, i.e. unseen.
+ */
+
+/**
  * bwt_cas() - replace a node's newest record
  * @tree: the tree
  * @pid: the node's page ID

@@ -179,6 +179,8 @@ int bwt_pid_alloc(struct bwtree *tree, u64 *pid)
 		/*
 		 * Hand the pid back if nobody took a later one; otherwise it
 		 * stays unused (its slot is NULL, or its segment missing).
+		 * ABA is harmless: next_pid only comes back to p + 1 when p + 1
+		 * was itself handed back unused.
 		 */
 		atomic64_cmpxchg(&map->next_pid, p + 1, p);
 		return ret;

@@ -193,6 +193,11 @@ int bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
 	if (WARN_ON_ONCE(bag.n != top->count))
 		return -EAGAIN;
 	bwt_base_init(b, top, bag.n);
+	/*
+	 * Fully ordered: @b's contents before the pointer.  No ABA: @top was
+	 * read in this RCU section and no record is ever put back into a
+	 * slot, so the slot still holding @top means nothing changed.
+	 */
 	if (!bwt_cas(tree, pid, top, b))
 		return -EAGAIN;
 	op->base[0] = NULL;
@@ -276,7 +281,12 @@ static int bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
 	bwt_vals(root)[0] = lpid;
 	bwt_vals(root)[1] = rpid;
 
-	/* Ordered before the root by the fully ordered cmpxchg in bwt_cas(). */
+	/*
+	 * Ordered before the root by the fully ordered cmpxchg in bwt_cas().
+	 * The new pids are ours alone until it succeeds, and emptied again
+	 * if it fails, before anyone could have read them: no stale reader.
+	 * No ABA on the root: @top was read in this RCU section.
+	 */
 	RCU_INIT_POINTER(*bwt_map_slot(map, lpid), l);
 	RCU_INIT_POINTER(*bwt_map_slot(map, rpid), r);
 	if (!bwt_cas(tree, BWT_ROOT, top, root)) {
@@ -354,6 +364,11 @@ int bwt_split(struct bwt_op *op, struct bwt_pos *pos)
 	sd->hinf = 0;
 	sd->right = qpid;
 	sd->count = m;
+	/*
+	 * Fully ordered: Q's slot and @sd before @sd is reachable.  No ABA:
+	 * @top was read in this RCU section; Q's pid is unpublished until
+	 * this succeeds, so emptying its slot on failure hides nothing.
+	 */
 	if (!bwt_cas(tree, pos->pid, top, sd)) {
 		RCU_INIT_POINTER(*slot, NULL);
 		bwt_op_undelta(op, sd);
@@ -455,6 +470,11 @@ int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
 	}
 	d->count++;
 	bwt_pause_point(post_index);
+	/*
+	 * Fully ordered; @ptop was read in this RCU section (no ABA).  The
+	 * child was read after the parent: if it was frozen since, the
+	 * parent changed since (fence or INDEX_DEL) and this fails.
+	 */
 	if (!bwt_cas(tree, pos->ppid, ptop, d)) {
 		bwt_op_undelta(op, d);
 		return -EAGAIN;
@@ -582,8 +602,8 @@ static int bwt_help_collapse(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 	 */
 	if (root->level == rd->level + 1 && root->count == 1)
 		bwt_route(root, S64_MIN, &rt);
-	if (root == copy || root->level != rd->level + 1 || root->count != 1 ||
-	    rt.child != pid) {
+	if (root == copy || root->level != rd->level + 1 ||
+	    root->count != 1 || rt.child != pid) {
 		/*
 		 * Relaxed is enough: the state only tells readers to restart,
 		 * and PENDING -> COMMITTED is its only change (no ABA).
@@ -595,6 +615,7 @@ static int bwt_help_collapse(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 	if (!bwt_cas(tree, BWT_ROOT, root, copy))
 		return -EAGAIN;
 	bwt_pause_point(collapse_installed);
+	/* As above; the copy is in place, whoever says so first. */
 	atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING, BWT_RM_COMMITTED);
 	atomic64_inc(&tree->stats.records[copy->kind]);
 	atomic64_inc(&tree->stats.merges);
@@ -690,6 +711,11 @@ merge:
 	d->count = x->count + rd->count;
 	d->merge.sep = rd->low;
 	d->merge.removed = rd->next;
+	/*
+	 * Fully ordered.  No ABA: @x was read in this RCU section, and the
+	 * check above (X ends at the frozen node's low key, with it as the
+	 * right sibling) holds for @x, so at most one MERGE absorbs the node.
+	 */
 	if (!bwt_cas(tree, lp.pid, x, d)) {
 		bwt_op_undelta(op, d);
 		return -EAGAIN;
@@ -788,6 +814,7 @@ static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 	bwt_rec_init_delta(rd, ctop, BWTREE_REMOVE);
 	atomic_set(&rd->rm.state, BWT_RM_PENDING);
 	rd->rm.collapse = copy;
+	/* Fully ordered; @ctop read in this RCU section: no ABA. */
 	if (!bwt_cas(tree, pid, ctop, rd)) {
 		bwt_op_undelta(op, rd);
 		return -EAGAIN;
@@ -864,6 +891,11 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	bwt_rec_init_delta(rd, vtop, BWTREE_REMOVE);
 	atomic_set(&rd->rm.state, BWT_RM_PENDING);
 	bwt_pause_point(merge_freeze);
+	/*
+	 * Fully ordered.  No ABA: @vtop was read in this RCU section, and an
+	 * aborted merge unfreezes with a fresh record, never @vtop again, so
+	 * a freeze decided on a view from before an abort fails here.
+	 */
 	if (!bwt_cas(tree, victim, vtop, rd)) {
 		bwt_op_undelta(op, rd);
 		return -EAGAIN;

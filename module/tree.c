@@ -58,6 +58,7 @@ void bwt_note_chain(struct bwtree *tree, unsigned int depth)
 {
 	int cur = atomic_read(&tree->stats.longest_chain);
 
+	/* A statistic, only ever raised: any ordering, no ABA to care about. */
 	while (depth > cur)
 		if (atomic_try_cmpxchg(&tree->stats.longest_chain, &cur, depth))
 			break;
@@ -483,6 +484,11 @@ static int __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key, u64 val,
 		d->count--;
 	else if (!present)
 		d->count++;
+	/*
+	 * Fully ordered: @d before its pointer.  No ABA: @top was read in
+	 * this RCU section and no record ever returns to a slot, so a slot
+	 * still holding @top is the leaf this write was decided on.
+	 */
 	if (!bwt_cas(tree, pos.pid, top, d)) {
 		bwt_op_undelta(op, d);
 		return -EAGAIN;
