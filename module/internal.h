@@ -89,7 +89,9 @@ struct bwtree;
  *	[@idx.lo, @idx.hi) (or to +inf when @idx_hinf) route to @idx.child
  * @merge: MERGE: keys >= @merge.sep are in chain @merge.removed
  * @rm: REMOVE: the merge's state; @rm.collapse is the root's new contents
- *	when the node is the root's only child; @rm.tree and @rm.pid for
+ *	when the node is the root's only child; @rm.thaw, for a merge, an
+ *	unpublished copy of the record frozen, what an abort installs; once
+ *	the merge is over (@rm.thaw freed) @rm.tree and @rm.pid for
  *	retirement
  * @low: lowest key the node holds (inclusive)
  * @high: first key the node no longer holds (exclusive), unless @hinf
@@ -129,8 +131,13 @@ struct bwt_rec {
 		struct {
 			atomic_t state;
 			struct bwt_rec *collapse;
-			struct bwtree *tree;
-			u64 pid;
+			union {
+				struct bwt_rec *thaw;
+				struct {
+					struct bwtree *tree;
+					u64 pid;
+				};
+			};
 		} rm;
 	};
 	s64 low;
@@ -275,7 +282,7 @@ struct bwt_gather {
  * When it finds it needs more, it records the need, drops out with -EAGAIN
  * and the operation refills and starts again from the root.
  */
-#define BWT_OP_DELTAS	4
+#define BWT_OP_DELTAS	6
 
 struct bwt_op {
 	struct bwtree *tree;
@@ -340,8 +347,9 @@ static inline struct bwt_rec *bwt_read(struct bwtree *tree, u64 pid)
  *   record was read in the same RCU read section, records are freed only
  *   after a grace period, and no record is ever put back into a slot it
  *   left.  The one place that did, the unfreeze of an aborted merge, now
- *   installs a fresh base node.  So "the slot still holds @old" means the
- *   node has not changed since it was read.
+ *   installs a copy made before the freeze (@rm.thaw), never published
+ *   before.  So "the slot still holds @old" means the node has not changed
+ *   since it was read.
  * - The slots of new pids (bwt_split(), bwt_split_root()) are set before
  *   the publishing compare-and-swap and emptied if it fails: nobody can
  *   have read them, for nothing pointed to them.

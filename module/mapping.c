@@ -117,6 +117,8 @@ void bwt_map_destroy(struct bwtree *tree)
 			/* A merge never finished: the node still owns it all. */
 			if (rec->rm.collapse)
 				bwt_chain_free_now(tree, rec->rm.collapse);
+			else if (rec->rm.thaw)
+				bwt_rec_free_now(tree, rec->rm.thaw);
 		}
 		bwt_chain_free_now(tree, rec);
 	}
@@ -231,6 +233,9 @@ static void bwt_pid_rcu(struct rcu_head *head)
  */
 void bwt_pid_retire(struct bwtree *tree, u64 pid, struct bwt_rec *rd)
 {
+	/* The merge committed: its unfreeze copy was never published. */
+	if (!rd->rm.collapse && rd->rm.thaw)
+		bwt_rec_free_now(tree, rd->rm.thaw);
 	rd->rm.tree = tree;
 	rd->rm.pid = pid;
 	WRITE_ONCE(rd->dead, 1);

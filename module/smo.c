@@ -70,11 +70,12 @@
  *   phase three is done.  The old "entry gone, so some thread committed"
  *   inference is gone: it was wrong after an abort that followed an
  *   INDEX_DEL (issue 11).
- * - On abort R is unfrozen by installing a fresh base node folded from
- *   the frozen chain, never the old pointer: a compare-and-swap prepared
- *   against R's pre-freeze record (a delayed merger's freeze, a delayed
- *   writer's delta) fails instead of acting on a view from before the
- *   abort.
+ * - On abort R is unfrozen by installing a fresh copy of the record it
+ *   had, made by the freezer before the freeze (so an abort needs no
+ *   memory and always completes), never the old pointer: a
+ *   compare-and-swap prepared against R's pre-freeze record (a delayed
+ *   merger's freeze, a delayed writer's delta) fails instead of acting on
+ *   a view from before the abort.
  * - The phase-four MERGE and the pid's retirement happen only after the
  *   helper saw the parent without R's entry, so no parent routes to a
  *   retired pid; a stale INDEX for R (a writer that walked right into R
@@ -728,13 +729,21 @@ merge:
 
 unfreeze:
 	/*
-	 * A fresh base node folded from the frozen chain replaces @rd and
-	 * the chain is retired: the record the node had before the freeze
-	 * never comes back, so no compare-and-swap prepared against it (a
-	 * delayed freeze, a delayed delta) can succeed.  @rd was read in
-	 * this RCU section, so the swap from it has no ABA either.
+	 * The freezer's copy of the frozen record replaces @rd: the record
+	 * the node had before the freeze never comes back, so no
+	 * compare-and-swap prepared against it (a delayed freeze, a delayed
+	 * delta) can succeed.  The copy was made before the freeze and is
+	 * published here once, by whichever helper wins; it needs no memory,
+	 * so an abort always completes.  Fully ordered; @rd was read in this
+	 * RCU section, so the swap from it has no ABA either.
 	 */
-	return bwt_consolidate(op, pid, rd);
+	x = rd->rm.thaw;
+	if (!bwt_cas(tree, pid, rd, x))
+		return 0;	/* another helper unfroze it */
+	atomic64_inc(&tree->stats.records[x->kind]);
+	bwt_one_retire(tree, rd->next);
+	bwt_one_retire(tree, rd);
+	return 0;
 }
 
 /**
@@ -839,7 +848,8 @@ static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 {
 	struct bwtree *tree = op->tree;
-	struct bwt_rec *top, *vtop, *rd;
+	unsigned int caps[3] = { 0, 0, 0 };
+	struct bwt_rec *top, *vtop, *rd, *thaw;
 	struct bwt_route rt;
 	struct bwt_pos pos;
 	u64 victim;
@@ -885,11 +895,25 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	 */
 	if (vtop->depth >= tree->chain_max)
 		return bwt_consolidate(op, victim, vtop) ? : -EAGAIN;
-	if (!bwt_want(op, 4, 0, pos.ptop->count + 1, true, bwt_no_caps))
+	/* REMOVE, its unfreeze copy, fence, INDEX_DEL, MERGE. */
+	caps[0] = bwt_is_base(vtop) ? max(vtop->count, 1U) : 0;
+	if (!bwt_want(op, 5, 0, pos.ptop->count + 1, true, caps))
 		return -EAGAIN;
+	if (bwt_is_base(vtop)) {
+		thaw = op->base[0];
+		bwt_base_init(thaw, vtop, vtop->count);
+		memcpy(thaw->keys, vtop->keys, vtop->count * sizeof(s64));
+		memcpy(bwt_vals(thaw), bwt_vals(vtop),
+		       vtop->count * sizeof(u64));
+	} else {
+		thaw = bwt_op_delta(op);
+		memcpy(thaw, vtop, BWT_DELTA_SIZE);
+		thaw->dead = 0;
+	}
 	rd = bwt_op_delta(op);
 	bwt_rec_init_delta(rd, vtop, BWTREE_REMOVE);
 	atomic_set(&rd->rm.state, BWT_RM_PENDING);
+	rd->rm.thaw = thaw;
 	bwt_pause_point(merge_freeze);
 	/*
 	 * Fully ordered.  No ABA: @vtop was read in this RCU section, and an
@@ -898,8 +922,12 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	 */
 	if (!bwt_cas(tree, victim, vtop, rd)) {
 		bwt_op_undelta(op, rd);
+		if (!bwt_is_base(thaw))
+			bwt_op_undelta(op, thaw);
 		return -EAGAIN;
 	}
+	if (bwt_is_base(thaw))
+		op->base[0] = NULL;
 	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
 	bwt_pause_point(merge_frozen);
 	/*
