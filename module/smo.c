@@ -643,8 +643,15 @@ static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 		return -EAGAIN;
 	bwt_route(pp.top, rd->low, &rt);
 	if (rt.child != pid || rt.lo != rd->low) {
-		/* Only our own INDEX_DEL, posted after COMMITTED, removes it. */
+		/*
+		 * Only our own INDEX_DEL, posted after COMMITTED, removes the
+		 * entry while @rd is in the slot.  Aborted meanwhile: @rd was
+		 * since swapped out (and the node maybe frozen and merged
+		 * anew), the unfreeze below fails harmlessly.
+		 */
 		state = atomic_read(&rd->rm.state);
+		if (state == BWT_RM_ABORTED)
+			goto unfreeze;
 		if (WARN_ON_ONCE(state != BWT_RM_COMMITTED))
 			return -EAGAIN;
 		goto merge;
