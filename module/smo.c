@@ -637,6 +637,7 @@ static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 	state = atomic_read(&rd->rm.state);
 	if (state == BWT_RM_ABORTED)
 		goto unfreeze;
+	bwt_pause_point(rm_decide);
 	/* Phases two and three: decide, then remove the parent's entry. */
 	ret = bwt_descend(op, rd->low, rd->level + 1, &pp);
 	if (ret)
@@ -859,6 +860,7 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	struct bwt_rec *top, *vtop, *rd, *thaw;
 	struct bwt_route rt;
 	struct bwt_pos pos;
+	bool thaw_base;
 	u64 victim;
 	int ret;
 
@@ -906,16 +908,21 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	caps[0] = bwt_is_base(vtop) ? max(vtop->count, 1U) : 0;
 	if (!bwt_want(op, 5, 0, pos.ptop->count + 1, true, caps))
 		return -EAGAIN;
-	if (bwt_is_base(vtop)) {
+	thaw_base = bwt_is_base(vtop);
+	if (thaw_base) {
 		thaw = op->base[0];
 		bwt_base_init(thaw, vtop, vtop->count);
 		memcpy(thaw->keys, vtop->keys, vtop->count * sizeof(s64));
 		memcpy(bwt_vals(thaw), bwt_vals(vtop),
 		       vtop->count * sizeof(u64));
 	} else {
+		/*
+		 * Up to the rcu head: that and ->dead are written when @vtop
+		 * is retired, maybe right now, and are not the node's.
+		 */
 		thaw = bwt_op_delta(op);
-		memcpy(thaw, vtop, BWT_DELTA_SIZE);
-		thaw->dead = 0;
+		memcpy(thaw, vtop, offsetof(struct bwt_rec, rcu));
+		thaw->idx_hinf = vtop->idx_hinf;
 	}
 	rd = bwt_op_delta(op);
 	bwt_rec_init_delta(rd, vtop, BWTREE_REMOVE);
@@ -929,11 +936,12 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	 */
 	if (!bwt_cas(tree, victim, vtop, rd)) {
 		bwt_op_undelta(op, rd);
-		if (!bwt_is_base(thaw))
+		if (!thaw_base)
 			bwt_op_undelta(op, thaw);
 		return -EAGAIN;
 	}
-	if (bwt_is_base(thaw))
+	/* From here on @thaw may be published or freed by another helper. */
+	if (thaw_base)
 		op->base[0] = NULL;
 	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
 	bwt_pause_point(merge_frozen);

@@ -20,6 +20,9 @@
  *   abort-stale  two mergers with one view; the first aborts after the
  *		  parent split at the node's low key; the second's freeze,
  *		  prepared before, must fail (no old pointer comes back).
+ *   stale-helper a helper that read a merge PENDING resumes after it
+ *		  aborted and a new merge of the node removed its entry: it
+ *		  must stand down, not WARN.
  *   collapse	  the root collapse's copy is installed and the new root
  *		  splits before the state says COMMITTED; a writer helping
  *		  the frozen child must not WARN.
@@ -510,6 +513,69 @@ static void scenario_abort_stale(void)
 	finish(name);
 }
 
+/*
+ * Same tree.  M freezes Q from a view older than P's split at Q's low key,
+ * so its merge aborts; a helper H that read the merge PENDING before that
+ * resumes only after P' merged back and a new merge of Q committed and
+ * removed Q's entry.  H must see the abort and stand down, not WARN.
+ */
+static void scenario_stale_helper(void)
+{
+	static const char *const m_pts[] = { "merge_freeze", "merge_frozen", NULL };
+	static const char *const h_pts[] = { "rm_decide", NULL };
+	static const s64 keys[] = { 10, 20, 600, 700, 1100, 1200, 2100 };
+	struct bwtree_params params = {
+		.leaf_max = 8, .inner_max = 8, .chain_max = 8,
+	};
+	const char *name = "interleave-stale-helper";
+	u64 pa, pa0, pa1, pp, pl;
+	struct actor m, h;
+	s64 k1 = 2000;
+	int ret;
+
+	h_diag("%s: steps", name);
+	tree = bwtree_create(&params);
+	if (IS_ERR(tree))
+		abort();
+	pa = new_pid();
+	pa0 = new_pid();
+	pa1 = new_pid();
+	pp = new_pid();
+	pl = new_pid();
+	pid_q = new_pid();
+	set_slot(BWT_ROOT, mk_node(2, S64_MIN, 0, true, BWT_NIL, 2,
+				   (s64[]){ S64_MIN, 1000 },
+				   (u64[]){ pa, pp }));
+	set_slot(pa, mk_node(1, S64_MIN, 1000, false, pp, 2,
+			     (s64[]){ S64_MIN, 500 }, (u64[]){ pa0, pa1 }));
+	set_slot(pp, mk_node(1, 1000, 0, true, BWT_NIL, 2,
+			     (s64[]){ 1000, 2000 }, (u64[]){ pl, pid_q }));
+	set_slot(pa0, mk_leaf(S64_MIN, 500, false, pa1, 2, (s64[]){ 10, 20 }));
+	set_slot(pa1, mk_leaf(500, 1000, false, pl, 2, (s64[]){ 600, 700 }));
+	set_slot(pl, mk_leaf(1000, 2000, false, pid_q, 2,
+			     (s64[]){ 1100, 1200 }));
+	set_slot(pid_q, mk_leaf(2000, 0, true, BWT_NIL, 1, (s64[]){ 2100 }));
+
+	actor_start(&m, "M", job_merge, m_pts);
+	step_wait(&m, "merge_freeze");
+	ret = smo_run(fn_split_parent, &k1, false);
+	h_diag("  P split at 2000: %d", ret);
+	step_release(&m);
+	step_wait(&m, "merge_frozen");
+	actor_start(&h, "H", job_help, h_pts);
+	step_wait(&h, "rm_decide");
+	step_release(&m);
+	actor_join(&m);
+	ret = smo_run(fn_merge_inner, &key_q, false);
+	h_diag("  P' merged back into P: %d", ret);
+	ret = smo_run(fn_merge_leaf, &key_q, false);
+	h_diag("  Q merged into L anew: %d", ret);
+	step_release(&h);
+	actor_join(&h);
+	check_end(name, keys, ARRAY_SIZE(keys));
+	finish(name);
+}
+
 /* ------------------------------------------------------------ scenario 2 */
 
 static s64 key_c = 1;
@@ -722,6 +788,7 @@ static const struct {
 	{ "collapse", scenario_collapse },
 	{ "merge-abort", scenario_merge_abort },
 	{ "abort-stale", scenario_abort_stale },
+	{ "stale-helper", scenario_stale_helper },
 	{ "reader-bound", scenario_reader_bound },
 };
 
