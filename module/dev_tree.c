@@ -65,6 +65,7 @@ static int bwdev_tree_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "merges %llu\n", st.merges);
 	seq_printf(m, "cas_failures %llu\n", st.cas_failures);
 	seq_printf(m, "retries %llu\n", st.retries);
+	seq_printf(m, "reader_yields %llu\n", st.reader_yields);
 	seq_printf(m, "longest_chain %llu\n", st.longest_chain);
 	for (i = 0; i < BWTREE_NR_KINDS; i++)
 		seq_printf(m, "records_%s %llu\n", bwtree_kind_name(i), st.records[i]);
