@@ -365,6 +365,7 @@ int bwt_split(struct bwt_op *op, struct bwt_pos *pos)
 	sd->hinf = 0;
 	sd->right = qpid;
 	sd->count = m;
+	bwt_pause_point(split_cas);
 	/*
 	 * Fully ordered: Q's slot and @sd before @sd is reachable.  No ABA:
 	 * @top was read in this RCU section; Q's pid is unpublished until
@@ -682,6 +683,7 @@ static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 			goto unfreeze;
 	}
 	/* COMMITTED with the entry still there: never the leftmost (DOC). */
+	bwt_pause_point(rm_committed);
 	if (WARN_ON_ONCE(rd->low == pp.top->low))
 		return -EAGAIN;
 	ret = bwt_post_index_del(op, &pp, rd->low);

@@ -23,6 +23,9 @@
  *   stale-helper a helper that read a merge PENDING resumes after it
  *		  aborted and a new merge of the node removed its entry: it
  *		  must stand down, not WARN.
+ *   fence	  a split of the parent at the node's low key, prepared
+ *		  before the node was frozen, lands after its merge
+ *		  committed: it must fail, or the merge can never finish.
  *   collapse	  the root collapse's copy is installed and the new root
  *		  splits before the state says COMMITTED; a writer helping
  *		  the frozen child must not WARN.
@@ -576,6 +579,87 @@ static void scenario_stale_helper(void)
 	finish(name);
 }
 
+static int job_upsert(struct actor *a)
+{
+	return bwtree_upsert(tree, key_q, h_value(key_q, 1), NULL);
+}
+
+static int job_split(struct actor *a)
+{
+	s64 k = 2000;
+
+	return smo_run(fn_split_parent, &k, false);
+}
+
+/*
+ * Same tree.  S is about to split P at Q's low key (it read Q unfrozen)
+ * when F freezes Q and commits its merge.  S's split must not land: the
+ * committed merge would find its entry the leftmost of P' and could never
+ * finish (the fence before COMMITTED makes S's compare-and-swap fail).
+ */
+static void scenario_fence(void)
+{
+	static const char *const s_pts[] = { "split_cas", NULL };
+	static const char *const f_pts[] = { "rm_committed", NULL };
+	static const char *const w_pts[] = { NULL };
+	static const s64 keys[] = { 10, 20, 600, 700, 1100, 1200, 2100 };
+	struct bwtree_params params = {
+		.leaf_max = 8, .inner_max = 8, .chain_max = 8,
+	};
+	const char *name = "interleave-fence";
+	u64 pa, pa0, pa1, pp, pl;
+	struct actor s, f, w;
+
+	h_diag("%s: steps", name);
+	tree = bwtree_create(&params);
+	if (IS_ERR(tree))
+		abort();
+	pa = new_pid();
+	pa0 = new_pid();
+	pa1 = new_pid();
+	pp = new_pid();
+	pl = new_pid();
+	pid_q = new_pid();
+	set_slot(BWT_ROOT, mk_node(2, S64_MIN, 0, true, BWT_NIL, 2,
+				   (s64[]){ S64_MIN, 1000 },
+				   (u64[]){ pa, pp }));
+	set_slot(pa, mk_node(1, S64_MIN, 1000, false, pp, 2,
+			     (s64[]){ S64_MIN, 500 }, (u64[]){ pa0, pa1 }));
+	set_slot(pp, mk_node(1, 1000, 0, true, BWT_NIL, 2,
+			     (s64[]){ 1000, 2000 }, (u64[]){ pl, pid_q }));
+	set_slot(pa0, mk_leaf(S64_MIN, 500, false, pa1, 2, (s64[]){ 10, 20 }));
+	set_slot(pa1, mk_leaf(500, 1000, false, pl, 2, (s64[]){ 600, 700 }));
+	set_slot(pl, mk_leaf(1000, 2000, false, pid_q, 2,
+			     (s64[]){ 1100, 1200 }));
+	set_slot(pid_q, mk_leaf(2000, 0, true, BWT_NIL, 1, (s64[]){ 2100 }));
+
+	actor_start(&s, "S", job_split, s_pts);
+	step_wait(&s, "split_cas");
+	/* F freezes Q, fences P, commits; stops before its INDEX_DEL. */
+	actor_start(&f, "F", job_merge, f_pts);
+	step_wait(&f, "rm_committed");
+	step_release(&s);
+	actor_join(&s);
+	h_diag("  S's split: %d", s.ret);
+	step_release(&f);
+	actor_join(&f);
+	h_diag("  F's merge of Q: %d", f.ret);
+	/* Whatever is left of Q's merge, a writer to its range finishes. */
+	actor_start(&w, "W", job_upsert, w_pts);
+	if (!bwt_pause_wait_done(&w.pause, 5.0)) {
+		h_ok(false, "%s: an upsert in the frozen node's range completes (it restarts forever)",
+		     name);
+		h_check_complaints(name);
+		fflush(stdout);
+		_exit(1);
+	}
+	actor_join(&w);
+	h_ok(w.ret == 0, "%s: an upsert in the frozen node's range completes (%d)",
+	     name, w.ret);
+	check_end(name, keys, ARRAY_SIZE(keys));
+	finish(name);
+}
+
 /* ------------------------------------------------------------ scenario 2 */
 
 static s64 key_c = 1;
@@ -789,6 +873,7 @@ static const struct {
 	{ "merge-abort", scenario_merge_abort },
 	{ "abort-stale", scenario_abort_stale },
 	{ "stale-helper", scenario_stale_helper },
+	{ "fence", scenario_fence },
 	{ "reader-bound", scenario_reader_bound },
 };
 
