@@ -647,7 +647,7 @@ static void scenario_fence(void)
 	/* Whatever is left of Q's merge, a writer to its range finishes. */
 	actor_start(&w, "W", job_upsert, w_pts);
 	if (!bwt_pause_wait_done(&w.pause, 5.0)) {
-		h_ok(false, "%s: an upsert in the frozen node's range completes (it restarts forever)",
+		h_ok(false, "%s: an upsert in the frozen range completes (restarts forever)",
 		     name);
 		h_check_complaints(name);
 		fflush(stdout);
