@@ -66,10 +66,11 @@
  *   either committed (then R's slot keeps it until R is retired, and no
  *   later REMOVE could be installed) or aborted (no INDEX_DEL).  So a
  *   helper that finds the entry gone while the state says PENDING has met
- *   an impossible state, and one that finds it gone with COMMITTED knows
- *   phase three is done.  The old "entry gone, so some thread committed"
- *   inference is gone: it was wrong after an abort that followed an
- *   INDEX_DEL (issue 11).
+ *   an impossible state; one that finds it gone with COMMITTED knows phase
+ *   three is done; one that finds it gone with ABORTED is stale (R was
+ *   unfrozen, frozen anew and merged by another REMOVE) and stands down.
+ *   The old "entry gone, so some thread committed" inference is gone: it
+ *   was wrong after an abort that followed an INDEX_DEL (issue 11).
  * - On abort R is unfrozen by installing a fresh copy of the record it
  *   had, made by the freezer before the freeze (so an abort needs no
  *   memory and always completes), never the old pointer: a
