@@ -521,7 +521,7 @@ static void bwt_merge_up(struct bwtree *tree, s64 key)
 	int ret;
 
 	bwt_op_init(&op, tree, true);
-	op.need_delta = 3;
+	op.need_delta = 5;	/* REMOVE, its copy, fence, INDEX_DEL, MERGE */
 	op.need_gather = true;
 	op.need_scratch = 2 * tree->inner_max + 8;
 	while (tries++ < 64) {
