@@ -8,38 +8,47 @@
 #                            kernels (builds the debug kernel, cached)
 #   3. guests prepared       kernels, modules, static selftests and CLI,
 #                            initramfs images (all cached when unchanged)
-#   4. debug guest           6.12 KASAN + kmemleak + lockdep kernel, 4 CPUs:
-#                            KUnit, selftests, fault-injection sweeps, stress
-#                            under failslab, unload safety, kmemleak, splats,
-#                            taint, lockdep (in the background, while 5-7 run)
-#   5. userspace harness     make -C tools/testing/bwtree check (TAP)
-#   6. kcsan guest           6.12 KCSAN (strict) kernel, 4 CPUs: KUnit,
-#                            selftests, stress under failslab; data races
-#   7. stock guest           Debian's 6.1 kernel: selftests, splats, taint
+#   4. then all at once, at the same priority (2 CPUs each guest):
+#      debug-core            6.12 KASAN + kmemleak + lockdep kernel: KUnit,
+#                            stress under failslab, unload safety
+#      debug-ioctl           the same kernel: selftests, fault-injection
+#                            sweeps through the ioctls
+#      kcsan                 6.12 KCSAN (strict) kernel: the concurrent KUnit
+#                            suites, stress under failslab; data races
+#      stock                 Debian's 6.1 kernel: KUnit, selftests, 50
+#                            unload cycles
+#      harness               make -C tools/testing/bwtree check (TAP)
+#                            every guest: kmemleak (debug), splats, taint,
+#                            lockdep
 #   8. the last line         "N passed, N failed, N skipped" over KUnit cases,
 #                            selftests and harness tests (a failed check that
 #                            is not a test adds one to "failed")
 # Logs: build/log/ (console-*.log is each guest's serial console).
-# Environment: BWTREE_GUEST_TIMEOUT (s, per guest; default 1800),
-# BWTREE_CPUS (guest CPUs; default 4 for debug and kcsan, 2 for stock),
-# BWTREE_GUESTS (default "debug kcsan stock"), BWTREE_KCSAN_SKIP_WATCH (400).
+# Every time limit is a hang guard of scripts/guard.sh: 4 x the step's usual
+# time x this machine's slowdown, measured first (calibrate).
+# Environment: BWTREE_GUEST_TIMEOUT (s, per guest; default its guard),
+# BWTREE_SLOWDOWN (percent; default measured), BWTREE_GUARD_X (4),
+# BWTREE_CPUS (guest CPUs; default 2), BWTREE_GUESTS (default
+# "debug-core debug-ioctl kcsan stock"), BWTREE_KCSAN_SKIP_WATCH (400).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
+. "$top/scripts/guard.sh"
 cd "$top"
+calibrate
 
 t0=$(now)
 timings=""
 counts=""
 stage_failed=""
-gtimeout=${BWTREE_GUEST_TIMEOUT:-1800}
-gcpus=${BWTREE_CPUS:-2}	# stock; see guest_plan
+gcpus=${BWTREE_CPUS:-2}
 # Guests to run: "stock" is Debian's 6.1 kernel, any other name a flavour of
-# scripts/kernel.sh (config/NAME.config), e.g. "debug kcsan stock".
-guests=${BWTREE_GUESTS:-debug kcsan stock}
+# scripts/kernel.sh (config/NAME.config) with an optional -PART (guest_plan).
+guests=${BWTREE_GUESTS:-debug-core debug-ioctl kcsan stock}
 
 say() { echo "check: $*"; }
+say "this machine's slowdown: ${BWTREE_SLOWDOWN}% (hang guards are $GUARD_X x usual x slowdown)"
 timed() {
 	timings="$timings
   $(printf '%-22s %5d s' "$1" "$2")"
@@ -79,17 +88,24 @@ if ! "$top/scripts/lint.sh"; then
 fi
 timed lint+kernel+modules $(($(now) - s))
 
-# 3-6. the guests and the userspace harness.  Every guest is prepared first
-# (kernel, modules, userspace, initramfs; cached), then the debug guest boots
-# in the background while the harness runs and the other guests boot one
-# after the other: most of each is single-threaded, and there are two CPUs.
+# 3-6. the guests and the userspace harness, all at once.  Every guest is
+# prepared first (kernel, modules, userspace, initramfs; cached); then the
+# guests boot and the harness runs, side by side and at the same priority.
+# Measured on an idle machine of this kind (README, "Time limits"): the debug
+# guest alone took 757 s and used 1.1 CPUs, the harness alone 126 s with 1.7
+# CPUs; serially, or with the harness starved at nice 19 beside a guest, the
+# wall time is their sum.  So the debug kernel's stages run as two guests of
+# about equal length (debug-core and debug-ioctl), each mostly one thread,
+# and every lane runs at once, keeping both CPUs busy to the end.
 
-# guest_plan NAME: the stages of a guest, its kernel command line words,
-# its CPUs and the result sections report.py must find.
+# guest_plan RUN: the stages of a guest run, its kernel command line words,
+# its CPUs and the result sections report.py must find.  RUN is "stock" or
+# a flavour of scripts/kernel.sh, optionally with "-PART" (debug-core).
 guest_plan() {
 	plan_cpus=$gcpus
 	plan_expect=""
 	plan_nsel=""
+	plan_kunit=1
 	case $1 in
 	stock)
 		# The 50 insmod/rmmod cycles of the unload stage run here: on
@@ -112,18 +128,27 @@ guest_plan() {
 		plan_args="$plan_args kcsan.skip_watch=$kcsan_skip kcsan.early_enable=0"
 		plan_args="$plan_args bwtree_kunit_filter=bwtree_concurrency,bwtree_rcu"
 		plan_nsel=0
-		plan_cpus=${BWTREE_CPUS:-4}
 		plan_expect="--expect stress=1"
 		;;
+	*-ioctl)
+		# The ioctls under KASAN, kmemleak and lockdep: the selftests,
+		# then allocation and user-copy failures swept through them.
+		plan_stages=selftests,fault
+		plan_args=""
+		plan_kunit=""
+		plan_expect="--expect fault=1"
+		;;
 	*)
-		# Unload: full trees, kmemleak, and 2 cycles (50 on stock: a
-		# cycle costs 7 s here, 33 kvfree_rcu_barrier()s in rmmod); the
-		# trees consolidate every 16 deltas, not 4, to fill faster.
-		plan_stages=kunit,selftests,fault,stress,unload
+		# The core under KASAN, kmemleak and lockdep: KUnit, the stress
+		# under failslab, unload.  Unload: full trees, kmemleak, and 2
+		# cycles (50 on stock: a cycle costs 7 s here, 33
+		# kvfree_rcu_barrier()s in rmmod); the trees consolidate every
+		# 16 deltas, not 4, to fill faster.
+		plan_stages=kunit,stress,unload
 		plan_args="bwtree_failslab=1 bwtree_stress_secs=10"
 		plan_args="$plan_args UNLOAD_CYCLES=2 UNLOAD_CREATE_ARGS=--chain-max=16"
-		plan_cpus=${BWTREE_CPUS:-4}
-		plan_expect="--expect fault=1 --expect stress=1 --expect unload=1"
+		plan_nsel=0
+		plan_expect="--expect stress=1 --expect unload=1"
 		;;
 	esac
 }
@@ -135,7 +160,7 @@ prepared=""
 s=$(now)
 if build_userspace; then
 	for g in $guests; do
-		if prepare_guest_nouser "$g"; then
+		if prepare_guest_nouser "${g%%-*}"; then
 			printf "kimage='%s'\ninitrd='%s'\nkmoddir='%s'\ngargs='%s'\n" \
 				"$KIMAGE" "$INITRD" "$KMODDIR" "$GUEST_ARGS" >"$BUILD/guest-$g.env"
 			prepared="$prepared $g"
@@ -159,13 +184,26 @@ run_guest() {
 	guest_plan "$g"
 	nsel=${plan_nsel:-$(wc -l <"$initrd.list" 2>/dev/null || echo 0)}
 	kunit=""
-	[ -f "$kmoddir/bwtree_kunit.ko" ] && kunit=--expect-kunit
+	[ -n "$plan_kunit" ] && [ -f "$kmoddir/bwtree_kunit.ko" ] && kunit=--expect-kunit
+	gtimeout=${BWTREE_GUEST_TIMEOUT:-$(guard "guest/$g")}
+	# The guards of the sections inside the guest: KIND:GUARD:USUAL,...
+	gguards=""
+	for k in selftest fault stress unload; do
+		gguards="$gguards${gguards:+,}$k:$(guard "$k/$g"):$(usual "$k/$g")"
+	done
 	say "guest $g: booting $(basename "$kimage"), $plan_cpus CPUs, stages $plan_stages ($nsel selftests${kunit:+, KUnit}); console build/log/console-$g.log"
 	rc=0
 	"$top/scripts/vm.sh" -m check -k "$kimage" -i "$initrd" -c "$plan_cpus" \
-		-t "$gtimeout" -a "$gargs bwtree_stages=$plan_stages $plan_args" \
-		-l "$LOGDIR/console-$g.log" -r "$LOGDIR/results-$g.log" || rc=$?
-	[ $rc -eq 124 ] && say "guest $g: host-side timeout after $gtimeout s"
+		-t "$gtimeout" -l "$LOGDIR/console-$g.log" -r "$LOGDIR/results-$g.log" \
+		-a "$gargs bwtree_stages=$plan_stages bwtree_guards=$gguards $plan_args" ||
+		rc=$?
+	if [ $rc -eq 124 ]; then
+		if [ -n "${BWTREE_GUEST_TIMEOUT:-}" ]; then
+			say "guest $g: hit BWTREE_GUEST_TIMEOUT=$gtimeout s (usual $(usual "guest/$g") s)"
+		else
+			say "guest $g: $(guard_hit "guest/$g")"
+		fi
+	fi
 	[ $rc -eq 0 ] || [ $rc -eq 124 ] || say "guest $g: qemu exited with status $rc"
 	# shellcheck disable=SC2086
 	python3 "$top/scripts/report.py" guest --name "$g" $kunit $plan_expect \
@@ -176,43 +214,29 @@ run_guest() {
 	echo "$(($(now) - s))" >"$LOGDIR/secs-$g"
 }
 
-first=""
-rest=""
+# The longest first: the order of the lines on the console only.
+pids=""
 for g in $prepared; do
-	if [ -z "$first" ]; then first=$g; else rest="$rest $g"; fi
-done
-bg=""
-if [ -n "$first" ]; then
-	run_guest "$first" &
-	bg=$!
-fi
-
-if [ -f tools/testing/bwtree/Makefile ]; then
-	s=$(now)
-	say "userspace harness (make -C tools/testing/bwtree check)"
-	rc=0
-	nice make -C tools/testing/bwtree check >"$LOGDIR/harness.log" 2>&1 || rc=$?
-	f=$LOGDIR/counts-harness
-	python3 "$top/scripts/report.py" tap --name harness --counts "$f" \
-		"$LOGDIR/harness.log" || true
-	if [ $rc -ne 0 ] && [ "$(cut -d' ' -f2 "$f")" = 0 ]; then
-		say "harness: make exited with status $rc (log build/log/harness.log)"
-		tail -n 20 "$LOGDIR/harness.log"
-		stage_fail harness-exit
-	fi
-	counts="$counts $f"
-	timed harness $(($(now) - s))
-fi
-
-# The other guests together: the debug guest is still running, and the
-# whole of make check is bound by the two CPUs, so a serial tail would
-# leave one of them idle.
-rest_bg=""
-for g in $rest; do
 	run_guest "$g" &
-	rest_bg="$rest_bg $!"
+	pids="$pids $!"
 done
-for p in $rest_bg $bg; do
+
+s=$(now)
+say "userspace harness (make -C tools/testing/bwtree check)"
+rc=0
+make -C tools/testing/bwtree check >"$LOGDIR/harness.log" 2>&1 || rc=$?
+f=$LOGDIR/counts-harness
+python3 "$top/scripts/report.py" tap --name harness --counts "$f" \
+	"$LOGDIR/harness.log" || true
+if [ $rc -ne 0 ] && [ "$(cut -d' ' -f2 "$f")" = 0 ]; then
+	say "harness: make exited with status $rc (log build/log/harness.log)"
+	tail -n 20 "$LOGDIR/harness.log"
+	stage_fail harness-exit
+fi
+counts="$counts $f"
+timed harness $(($(now) - s))
+
+for p in $pids; do
 	wait "$p" || true
 done
 for g in $prepared; do

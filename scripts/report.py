@@ -275,6 +275,14 @@ def judge_guest(a):
                     times.append((int(m.group(1)), rec.split()[1]))
             elif rec.startswith('BWTREE-HEALTH'):
                 health = rec
+            elif rec.startswith('BWTREE-GUARD'):
+                m = re.match(r'BWTREE-GUARD (\S+) (\S+) guard=(\d+) '
+                             r'usual=(\S+)', rec)
+                if m:
+                    c.fail('%s: %s %s hit its hang guard of %s s (usual %s s)'
+                           % ((a.name,) + m.groups()))
+                else:
+                    c.fail('%s: %s' % (a.name, rec))
         else:
             sec = rec
             label = '%s/%s %s' % (a.name, sec['kind'], sec['name'])

@@ -22,6 +22,8 @@ mode=$1
 flavour=${2:-debug}
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
+. "$top/scripts/guard.sh"
+calibrate
 extra=${BWTREE_GUEST_ARGS:-}
 
 prepare_guest "$flavour"
@@ -29,7 +31,7 @@ prepare_guest "$flavour"
 case $mode in
 demo)
 	# quiet: only kernel warnings and errors reach the console.
-	exec "$top/scripts/vm.sh" -m demo -k "$KIMAGE" -i "$INITRD" -t 900 \
+	exec "$top/scripts/vm.sh" -m demo -k "$KIMAGE" -i "$INITRD" -t "$(guard guest/demo)" \
 		-a "$GUEST_ARGS quiet" -l "$LOGDIR/console-demo.log" \
 		-r "$LOGDIR/results-demo.log"
 	;;
@@ -42,7 +44,7 @@ check)
 	cpus=${BWTREE_CPUS:-2}
 	rc=0
 	"$top/scripts/vm.sh" -m check -k "$KIMAGE" -i "$INITRD" -c "$cpus" \
-		-t "${BWTREE_GUEST_TIMEOUT:-1800}" \
+		-t "${BWTREE_GUEST_TIMEOUT:-$(guard "guest/$flavour")}" \
 		-a "$GUEST_ARGS bwtree_stages=$stages $extra" \
 		-l "$LOGDIR/console-$flavour-check.log" \
 		-r "$LOGDIR/results-$flavour-check.log" || rc=$?
@@ -57,7 +59,7 @@ soak)
 	echo "soak: $secs s of stress on the $flavour kernel, $cpus CPUs; console $LOGDIR/console-soak.log"
 	rc=0
 	"$top/scripts/vm.sh" -m soak -k "$KIMAGE" -i "$INITRD" -c "$cpus" \
-		-t $((secs + 1200)) \
+		-t $((secs + $(guard "guest/$flavour"))) \
 		-a "$GUEST_ARGS bwtree_soak_secs=$secs $extra" \
 		-l "$LOGDIR/console-soak.log" -r "$LOGDIR/results-soak.log" || rc=$?
 	[ $rc -eq 0 ] || echo "soak: qemu exited with status $rc" >&2

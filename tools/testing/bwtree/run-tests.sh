@@ -15,9 +15,14 @@
 set -u
 
 O=${O:-build}
-NICE=${NICE:-nice -n 10}
-FUZZ_CHECK_TIME=${FUZZ_CHECK_TIME:-60}
+NICE=${NICE:-}
+# New fuzzer inputs tried after the corpus: a count of executions, not a
+# time, so that a slower machine does the same work, only later.
+FUZZ_CHECK_RUNS=${FUZZ_CHECK_RUNS:-200000}
 HERE=$(cd "$(dirname "$0")" && pwd)
+# Every time limit below is a hang guard from scripts/guard.sh.
+. "$HERE/../../../scripts/guard.sh"
+calibrate
 LOGS="$O/logs"
 mkdir -p "$LOGS" "$O/fuzz/new" "$O/fuzz/crashes"
 rm -f "$LOGS"/*.tap
@@ -30,10 +35,12 @@ export TSAN_OPTIONS="halt_on_error=0:exitcode=66:second_deadlock_stack=1:${TSAN_
 
 total_start=$(date +%s)
 
-# run NAME TIMEOUT COMMAND...: results in $LOGS/NAME.tap
+# run NAME COMMAND...: results in $LOGS/NAME.tap; the hang guard of
+# harness/NAME (scripts/guard.sh) limits its wall time.
 run() {
-	name=$1 limit=$2
-	shift 2
+	name=$1
+	limit=$(guard "harness/$name")
+	shift
 	log="$LOGS/$name.log" out="$LOGS/$name.out" tap="$LOGS/$name.tap"
 	start=$(date +%s)
 	timeout -k 10 "$limit" $NICE "$@" > "$out" 2> "$log"
@@ -44,7 +51,7 @@ run() {
 	cp "$out" "$tap.tmp"
 	problem=""
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-		problem="timed out after ${limit}s"
+		problem=$(guard_hit "harness/$name")
 	elif grep -q 'WARNING: ThreadSanitizer' "$log"; then
 		problem="ThreadSanitizer reports ($(grep -c 'WARNING: ThreadSanitizer' "$log"))"
 	elif grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log"; then
@@ -66,34 +73,45 @@ run() {
 	fi
 	echo "# $name: ${secs}s" >> "$tap.tmp"
 	mv "$tap.tmp" "$tap"
-	printf '# %-24s %4ss  %s ok, %s not ok\n' "$name" "$secs" "$nok" "$nbad" >&2
+	printf '# %-24s %4ss (usual %ss, guard %ss)  %s ok, %s not ok\n' "$name" \
+		"$secs" "$(usual "harness/$name")" "$limit" "$nok" "$nbad" >&2
 }
 
 lane_stress() {
-	run stress-asan-small	360 "$O/asan/stress" -t 4 -n 200000 -k 2048 -l 4 -i 4 -c 2 -s 1 -N stress-asan-small
-	run stress-asan-large	360 "$O/asan/stress" -t 4 -n 200000 -k 1000000 -l 16 -i 16 -c 4 -s 2 -N stress-asan-large
-	run stress-tsan-small	480 "$O/tsan/stress" -t 4 -n 200000 -k 2048 -l 4 -i 4 -c 2 -s 3 -N stress-tsan-small
-	run stress-tsan-large	480 "$O/tsan/stress" -t 4 -n 200000 -k 1000000 -l 16 -i 16 -c 4 -s 4 -N stress-tsan-large
+	run stress-asan-small	"$O/asan/stress" -t 4 -n 200000 -k 2048 -l 4 -i 4 -c 2 -s 1 -N stress-asan-small
+	run stress-asan-large	"$O/asan/stress" -t 4 -n 200000 -k 1000000 -l 16 -i 16 -c 4 -s 2 -N stress-asan-large
+	run stress-tsan-small	"$O/tsan/stress" -t 4 -n 200000 -k 2048 -l 4 -i 4 -c 2 -s 3 -N stress-tsan-small
+	run stress-tsan-large	"$O/tsan/stress" -t 4 -n 200000 -k 1000000 -l 16 -i 16 -c 4 -s 4 -N stress-tsan-large
+	# Threads racing on the same keys, with nodes of 4 (SMOs all the time).
+	run contend-asan	"$O/asan/contend" -t 4 -r 400 -k 64 -n 60000 -s 5 -N contend-asan
+	run contend-tsan	"$O/tsan/contend" -t 4 -r 400 -k 64 -n 40000 -s 6 -N contend-tsan
+	run contend-O2	"$O/bench/contend" -t 4 -r 2000 -k 64 -n 400000 -s 7 -N contend-O2
 }
 
 lane_single() {
-	run shimtest		60  "$O/asan/shimtest"
-	run model		360 "$O/asan/model" -n 400000
-	run failsweep		360 "$O/asan/failsweep"
-	# The fuzzer: every corpus input once, then FUZZ_CHECK_TIME seconds of
-	# new inputs (kept in $O: "make fuzz" is what grows the corpus).
-	run fuzz-corpus		120 "$O/fuzz/fuzz" -runs=0 "$HERE/corpus"
-	run fuzz-${FUZZ_CHECK_TIME}s $((FUZZ_CHECK_TIME + 60)) "$O/fuzz/fuzz" \
-		-max_total_time="$FUZZ_CHECK_TIME" -max_len=1024 -print_final_stats=1 \
-		-artifact_prefix="$O/fuzz/crashes/" "$O/fuzz/new" "$HERE/corpus"
+	run shimtest	"$O/asan/shimtest"
+	# The SMO races of issue 11, driven step by step at pause points.
+	run interleave	"$O/asan/interleave"
+	run model	"$O/asan/model" -n 400000
+	run failsweep	"$O/asan/failsweep"
+	# The fuzzer: every corpus input once, then FUZZ_CHECK_RUNS executions
+	# of new inputs (kept in $O: "make fuzz" is what grows the corpus).
+	run fuzz-corpus	"$O/fuzz/fuzz" -runs=0 "$HERE/corpus"
+	run fuzz-new	"$O/fuzz/fuzz" -runs="$FUZZ_CHECK_RUNS" -max_len=1024 \
+		-print_final_stats=1 -artifact_prefix="$O/fuzz/crashes/" \
+		"$O/fuzz/new" "$HERE/corpus"
+	# How far it got: libFuzzer's own count.
+	sed -n 's/^stat::number_of_executed_units: */# fuzz-new: executions /p' \
+		"$LOGS/fuzz-new.log" >&2
 }
 
 lane_stress &
 lane_single
 wait
 
-ORDER="shimtest model failsweep stress-asan-small stress-asan-large stress-tsan-small
-stress-tsan-large fuzz-corpus fuzz-${FUZZ_CHECK_TIME}s"
+ORDER="shimtest interleave model failsweep stress-asan-small stress-asan-large
+stress-tsan-small stress-tsan-large contend-asan contend-tsan contend-O2
+fuzz-corpus fuzz-new"
 body="$LOGS/tap.body"
 : > "$body"
 for t in $ORDER; do
