@@ -10,9 +10,9 @@
 #                            initramfs images (all cached when unchanged)
 #   4. then all at once, at the same priority (2 CPUs each guest):
 #      debug-core            6.12 KASAN + kmemleak + lockdep kernel: KUnit,
-#                            stress under failslab, unload safety
+#                            unload safety
 #      debug-ioctl           the same kernel: selftests, fault-injection
-#                            sweeps through the ioctls
+#                            sweeps through the ioctls, stress under failslab
 #      kcsan                 6.12 KCSAN (strict) kernel: the concurrent KUnit
 #                            suites, stress under failslab; data races
 #      stock                 Debian's 6.1 kernel: KUnit, selftests, 50
@@ -132,23 +132,25 @@ guest_plan() {
 		;;
 	*-ioctl)
 		# The ioctls under KASAN, kmemleak and lockdep: the selftests,
-		# then allocation and user-copy failures swept through them.
-		plan_stages=selftests,fault
-		plan_args=""
-		plan_kunit=""
-		plan_expect="--expect fault=1"
+		# allocation and user-copy failures swept through them, then
+		# the stress (the kthread suite and pthreads through the
+		# ioctls) with failslab failing 1% of our allocations.
+		plan_stages=selftests,fault,stress
+		plan_args="bwtree_failslab=1 bwtree_stress_secs=10"
+		plan_expect="--expect fault=1 --expect stress=1"
 		;;
 	*)
-		# The core under KASAN, kmemleak and lockdep: KUnit, the stress
-		# under failslab, unload.  Unload: full trees, kmemleak, and 2
-		# cycles (50 on stock: a cycle costs 7 s here, 33
+		# The core under KASAN, kmemleak and lockdep: KUnit, unload.
+		# Unload: full trees (10 of 3000 keys here, 10 of 10000 on
+		# stock: filling costs 1 ms a key here), kmemleak, and 2 cycles
+		# (50 on stock: a cycle costs 7 s here, 33
 		# kvfree_rcu_barrier()s in rmmod); the trees consolidate every
 		# 16 deltas, not 4, to fill faster.
-		plan_stages=kunit,stress,unload
-		plan_args="bwtree_failslab=1 bwtree_stress_secs=10"
-		plan_args="$plan_args UNLOAD_CYCLES=2 UNLOAD_CREATE_ARGS=--chain-max=16"
+		plan_stages=kunit,unload
+		plan_args="UNLOAD_CYCLES=2 UNLOAD_KEYS=3000"
+		plan_args="$plan_args UNLOAD_CREATE_ARGS=--chain-max=16"
 		plan_nsel=0
-		plan_expect="--expect stress=1 --expect unload=1"
+		plan_expect="--expect unload=1"
 		;;
 	esac
 }

@@ -26,31 +26,31 @@ GUARD_X=${BWTREE_GUARD_X:-4}
 usual() {
 	case $1 in
 	# the userspace harness, tools/testing/bwtree/run-tests.sh
-	harness/shimtest)		echo 2 ;;
-	harness/interleave)		echo 2 ;;
-	harness/model)			echo 60 ;;
-	harness/failsweep)		echo 90 ;;
-	harness/stress-asan-small)	echo 15 ;;
-	harness/stress-asan-large)	echo 90 ;;
-	harness/stress-tsan-small)	echo 45 ;;
-	harness/stress-tsan-large)	echo 90 ;;
-	harness/contend-asan)		echo 15 ;;
-	harness/contend-tsan)		echo 20 ;;
+	harness/shimtest)		echo 1 ;;
+	harness/interleave)		echo 1 ;;
+	harness/model)			echo 80 ;;
+	harness/failsweep)		echo 80 ;;
+	harness/stress-asan-small)	echo 12 ;;
+	harness/stress-asan-large)	echo 65 ;;
+	harness/stress-tsan-small)	echo 25 ;;
+	harness/stress-tsan-large)	echo 60 ;;
+	harness/contend-asan)		echo 8 ;;
+	harness/contend-tsan)		echo 13 ;;
 	harness/contend-O2)		echo 20 ;;
-	harness/fuzz-corpus)		echo 40 ;;
-	harness/fuzz-new)		echo 60 ;;
+	harness/fuzz-corpus)		echo 20 ;;
+	harness/fuzz-new)		echo 150 ;;
 	# whole guests, host side (scripts/vm.sh)
-	guest/debug-core)		echo 450 ;;
-	guest/debug-ioctl)		echo 400 ;;
-	guest/kcsan)			echo 250 ;;
-	guest/stock)			echo 150 ;;
+	guest/debug-core)		echo 700 ;;
+	guest/debug-ioctl)		echo 700 ;;
+	guest/kcsan)			echo 430 ;;
+	guest/stock)			echo 155 ;;
 	guest/demo)			echo 60 ;;
 	guest/*)			echo 450 ;;
 	# sections inside the guests (scripts/guest-init), KIND/GUEST
-	selftest/*)			echo 90 ;;
-	fault/*)			echo 120 ;;
-	stress/*)			echo 60 ;;
-	unload/*)			echo 200 ;;
+	selftest/*)			echo 140 ;;
+	fault/*)			echo 55 ;;
+	stress/*)			echo 40 ;;
+	unload/*)			echo 100 ;;
 	*)				echo 60 ;;
 	esac
 }
