@@ -72,9 +72,9 @@ guard_hit() {
 }
 
 # calibrate: measure this machine's slowdown against the one the table was
-# measured on (a fixed single-threaded loop, best of three, ~0.6 s there),
+# measured on (a fixed single-threaded loop, best of three, 0.19 s there),
 # export it as BWTREE_SLOWDOWN unless it is already set.
-CALIBRATE_REF_MS=600
+CALIBRATE_REF_MS=190
 calibrate() {
 	[ -z "${BWTREE_SLOWDOWN:-}" ] || return 0
 	best=""

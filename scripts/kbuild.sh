@@ -46,7 +46,7 @@ tar cf - $srcs | tar xf - -C "$out"
 
 log "building against $kdir (W=1, C=2)"
 rc=0
-nice make -s -C "$kdir" M="$out" W=1 C=2 CONFIG_DEBUG_INFO_BTF_MODULES= \
+make -s -C "$kdir" M="$out" W=1 C=2 CONFIG_DEBUG_INFO_BTF_MODULES= \
 	modules >"$out/build.log" 2>&1 || rc=$?
 # make -s may still say which directories it enters; that is not a finding.
 grep -v -E '^make(\[[0-9]+\])?: (Entering|Leaving) directory' \

@@ -95,7 +95,7 @@ mkdir -p "$out"
 blog=$out/build.log
 log "building the $flavour kernel in $out (cold: 4-18 min at -j$jobs, depending on load), log $blog"
 start=$(date +%s)
-kmake() { nice make -C "$src" O="$out" ARCH=x86_64 "$@"; }
+kmake() { make -C "$src" O="$out" ARCH=x86_64 "$@"; }
 {
 	kmake tinyconfig
 	# shellcheck disable=SC2086

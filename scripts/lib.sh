@@ -53,7 +53,7 @@ build_userspace() {
 	: >"$LOGDIR/userspace.log"
 	for d in selftests tools; do
 		[ -f "$top/$d/Makefile" ] || continue
-		nice make -C "$top/$d" >>"$LOGDIR/userspace.log" 2>&1 || {
+		make -C "$top/$d" >>"$LOGDIR/userspace.log" 2>&1 || {
 			tail -n 30 "$LOGDIR/userspace.log" >&2
 			echo "make -C $d failed (log $LOGDIR/userspace.log)" >&2
 			return 1
