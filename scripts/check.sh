@@ -119,12 +119,15 @@ guest_plan() {
 	kcsan)
 		# KCSAN: the concurrent KUnit suites, then the stress with 1% of
 		# the module's slab allocations failing.  Every access is slow
-		# here (one in kcsan_skip is watched, and waits): fewer writes
-		# and a smaller universe, so that the stress still fills and
-		# empties its tree.
+		# here (one in kcsan_skip is watched, and waits): a smaller
+		# universe for the pthreads, so that the stress still fills and
+		# empties its tree.  The kthread suite has a writer per CPU and
+		# must see merges: 3000 writes each (its default) on 2 CPUs, the
+		# 6000 writes of 4 x 1500 before; 2 x 1500 once ended with no
+		# merge.
 		plan_stages=kunit,stress
 		plan_args="bwtree_failslab=1 bwtree_stress_secs=10"
-		plan_args="$plan_args bwtree_stress_ops=1500 bwtree_stress_args=--keys,384"
+		plan_args="$plan_args bwtree_stress_ops=3000 bwtree_stress_args=--keys,384"
 		plan_args="$plan_args kcsan.skip_watch=$kcsan_skip kcsan.early_enable=0"
 		plan_args="$plan_args bwtree_kunit_filter=bwtree_concurrency,bwtree_rcu"
 		plan_nsel=0
