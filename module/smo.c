@@ -495,29 +495,35 @@ int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
  * The delta changes no route and no count.  On success @pp->top is the
  * fence.
  */
-static int bwt_post_fence(struct bwt_op *op, struct bwt_pos *pp, s64 key,
-			  u64 child)
+/*
+ * The parent's entry for the separator @key, for a delta about to be
+ * posted on @pp: consolidates a chain that is too long, asks for @deltas
+ * deltas, and gathers the entries into the scratch.  Returns the entry's
+ * index (never the leftmost, 0), or a negative errno to restart with.
+ */
+static int bwt_parent_entry(struct bwt_op *op, struct bwt_pos *pp, s64 key,
+			    unsigned int deltas)
 {
 	struct bwtree *tree = op->tree;
-	struct bwt_rec *ptop = pp->top, *d;
+	struct bwt_rec *ptop = pp->top;
 	int i;
 
 	if (ptop->depth >= tree->chain_max + BWT_CHAIN_SLACK)
 		return bwt_consolidate(op, pp->pid, ptop) ? : -EAGAIN;
-	/* The fence, the INDEX_DEL and the MERGE, in one attempt. */
-	if (!bwt_want(op, 3, 0, ptop->count + 1, true, bwt_no_caps))
+	if (!bwt_want(op, deltas, 0, ptop->count + 1, true, bwt_no_caps))
 		return -EAGAIN;
 	if (bwt_collect_scratch(op, ptop))
 		return -EAGAIN;
 	i = bwt_scratch_find(&op->scratch, key);
-	if (WARN_ON_ONCE(i <= 0 || op->scratch.vals[i] != child))
+	if (WARN_ON_ONCE(i <= 0))
 		return -EAGAIN;
+	return i;
+}
 
-	d = bwt_op_delta(op);
-	bwt_rec_init_delta(d, ptop, BWTREE_INDEX);
-	d->idx.key = key;
-	d->idx.child = child;
-	d->idx.lo = key;
+/* The upper end of entry @i of the scratch gathered from @ptop, into @d. */
+static void bwt_entry_high(struct bwt_op *op, const struct bwt_rec *ptop,
+			   int i, struct bwt_rec *d)
+{
 	if (i + 1 < op->scratch.n) {
 		d->idx.hi = op->scratch.keys[i + 1];
 		d->idx_hinf = 0;
@@ -525,6 +531,28 @@ static int bwt_post_fence(struct bwt_op *op, struct bwt_pos *pp, s64 key,
 		d->idx.hi = ptop->high;
 		d->idx_hinf = ptop->hinf;
 	}
+}
+
+static int bwt_post_fence(struct bwt_op *op, struct bwt_pos *pp, s64 key,
+			  u64 child)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_rec *ptop = pp->top, *d;
+	int i;
+
+	/* The fence, the INDEX_DEL and the MERGE, in one attempt. */
+	i = bwt_parent_entry(op, pp, key, 3);
+	if (i < 0)
+		return i;
+	if (WARN_ON_ONCE(op->scratch.vals[i] != child))
+		return -EAGAIN;
+
+	d = bwt_op_delta(op);
+	bwt_rec_init_delta(d, ptop, BWTREE_INDEX);
+	d->idx.key = key;
+	d->idx.child = child;
+	d->idx.lo = key;
+	bwt_entry_high(op, ptop, i, d);
 	/*
 	 * Fully ordered (bwt_cas()): the freeze, which this thread read
 	 * before, is visible to whoever reads the parent after the fence.
@@ -548,28 +576,16 @@ static int bwt_post_index_del(struct bwt_op *op, struct bwt_pos *pp, s64 key)
 	struct bwt_rec *ptop = pp->top, *d;
 	int i;
 
-	if (ptop->depth >= tree->chain_max + BWT_CHAIN_SLACK)
-		return bwt_consolidate(op, pp->pid, ptop) ? : -EAGAIN;
-	if (!bwt_want(op, 2, 0, ptop->count + 1, true, bwt_no_caps))
-		return -EAGAIN;
-	if (bwt_collect_scratch(op, ptop))
-		return -EAGAIN;
-	i = bwt_scratch_find(&op->scratch, key);
-	if (WARN_ON_ONCE(i <= 0))
-		return -EAGAIN;
+	i = bwt_parent_entry(op, pp, key, 2);
+	if (i < 0)
+		return i;
 
 	d = bwt_op_delta(op);
 	bwt_rec_init_delta(d, ptop, BWTREE_INDEX_DEL);
 	d->idx.key = key;
 	d->idx.child = op->scratch.vals[i - 1];
 	d->idx.lo = op->scratch.keys[i - 1];
-	if (i + 1 < op->scratch.n) {
-		d->idx.hi = op->scratch.keys[i + 1];
-		d->idx_hinf = 0;
-	} else {
-		d->idx.hi = ptop->high;
-		d->idx_hinf = ptop->hinf;
-	}
+	bwt_entry_high(op, ptop, i, d);
 	d->count--;
 	/*
 	 * Posted only once the merge is COMMITTED.  @ptop was read in this
