@@ -24,7 +24,7 @@ die() { log "ERROR: $*"; exit 1; }
 
 [ -f "$kdir/Makefile" ] || die "no kernel build tree at $kdir"
 cd "$top"
-ls module/*.c >/dev/null 2>&1 || die "module/ has no .c sources"
+ls module/tree/*.c module/device/*.c >/dev/null 2>&1 || die "module/tree/ or module/device/ has no .c sources"
 
 srcs=$(find Kbuild module include kunit -type f \( -name '*.[ch]' -o -name Kbuild \) 2>/dev/null | LC_ALL=C sort)
 recipe=1

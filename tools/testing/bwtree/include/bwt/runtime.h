@@ -89,7 +89,7 @@ int bwt_nr_cpus(void);
 
 /*
  * Pause points (lib/misc.c): the core calls bwt_pause_point(name) at chosen
- * places inside its RCU read sections (module/internal.h defines it empty
+ * places inside its RCU read sections (module/tree/internal.h defines it empty
  * for the kernel).  A test thread registers a &struct bwt_pause, arms names
  * on it, and then parks at the first hit of each armed name until another
  * thread releases it: interleavings are driven step by step.

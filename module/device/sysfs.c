@@ -11,7 +11,7 @@
 #include <linux/stddef.h>
 #include <linux/sysfs.h>
 
-#include "dev.h"
+#include "device.h"
 
 static struct kobject *bwdev_kobj;
 

@@ -16,7 +16,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "dev.h"
+#include "device.h"
 
 /**
  * DOC: Tree lifetimes

@@ -21,7 +21,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "dev.h"
+#include "device.h"
 
 /**
  * DOC: The ioctl path

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * bwtree - /dev/bwtree: what main.c, dev.c, dev_tree.c and dev_sysfs.c share.
+ * bwtree - /dev/bwtree: what main.c, ioctl.c, registry.c and sysfs.c share.
  *
  * Prefixes: bwdev_ for the device as a whole, bwdev_tree_ for a tree as the
  * device sees it (struct bwdev_tree: a core tree plus its name, reference
  * count and debugfs directory), bwdev_file_ for one open file.
  */
-#ifndef _BWTREE_DEV_H
-#define _BWTREE_DEV_H
+#ifndef _BWTREE_DEVICE_H
+#define _BWTREE_DEVICE_H
 
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -62,7 +62,7 @@ DECLARE_PER_CPU(struct bwdev_counters, bwdev_counters);
 extern struct bwtree_account bwdev_account;
 extern umode_t bwdev_mode;
 
-/* dev_tree.c: the registry of trees and their debugfs directories. */
+/* registry.c: the registry of trees and their debugfs directories. */
 int bwdev_tree_valid_name(const char *name, size_t len);
 struct bwdev_tree *bwdev_tree_create(const char *name,
 				     const struct bwtree_params *params);
@@ -78,13 +78,13 @@ unsigned long bwdev_tree_nr_anon(void);
 int bwdev_tree_init(void);
 void bwdev_tree_exit(void);
 
-/* dev.c: the misc device. */
+/* ioctl.c: the misc device. */
 int bwdev_init(void);
 void bwdev_exit(void);
 
-/* dev_sysfs.c: global statistics under /sys/kernel/bwtree. */
+/* sysfs.c: global statistics under /sys/kernel/bwtree. */
 u64 bwdev_counter_sum(size_t offset);
 int bwdev_sysfs_init(void);
 void bwdev_sysfs_exit(void);
 
-#endif /* _BWTREE_DEV_H */
+#endif /* _BWTREE_DEVICE_H */

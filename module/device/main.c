@@ -3,7 +3,7 @@
  * bwtree - module init and exit, and the module parameters.
  *
  * Prefixes: bwtree_module_ for init and exit, bwdev_ for the device's
- * global state (see dev.h).
+ * global state (see device.h).
  */
 
 #include <linux/init.h>
@@ -13,7 +13,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
-#include "dev.h"
+#include "device.h"
 
 /*
  * The memory all trees share, and its limit (the max_bytes parameter):
