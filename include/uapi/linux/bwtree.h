@@ -12,6 +12,49 @@
 #include <linux/types.h>
 
 /**
+ * DOC: The device
+ *
+ * This header is the reference of the ABI: install it as <linux/bwtree.h>
+ * (or build with ``-I include/uapi``); render it with the kernel's
+ * ``scripts/kernel-doc -rst include/uapi/linux/bwtree.h``.
+ *
+ * Userspace reaches the trees through one misc character device,
+ * /dev/bwtree, and the ioctls below.  The device is mode 0600 (root only)
+ * unless the module is loaded with ``mode=0660``, ``mode=0666`` or any
+ * other value made of read and write bits (``insmod bwtree.ko mode=0666``);
+ * other bits are refused at load.  Every open file holds a reference on the
+ * module: rmmod refuses ("module is in use") while a file is open.
+ * Unloading destroys the named trees.  read, write and mmap are not
+ * supported; lseek is a no-op.  32-bit processes use the same structures
+ * (compat_ptr_ioctl).
+ */
+
+/**
+ * DOC: Trees and file descriptors
+ *
+ * A named tree is made by CREATE with a name (needs CAP_SYS_ADMIN) and
+ * lives until DESTROY (needs CAP_SYS_ADMIN) or module unload.  An anonymous
+ * tree is made by CREATE with %BWTREE_IOC_CREATE_ANON (needs nothing) and
+ * lives until the file that made it is closed (all its dups).
+ *
+ * Data operations go to the tree the file is bound to.  A file is bound at
+ * most once, by CREATE with ANON, CREATE with ATTACH, or ATTACH, and stays
+ * bound until closed.  Binding again fails with EBUSY; a data operation on
+ * an unbound file fails with ENOTCONN.
+ *
+ * DESTROY unlinks a name at once (the name can be reused, and the tree's
+ * debugfs directory goes), but files still bound keep working on the old
+ * tree, which is freed when the last of them is closed.
+ *
+ * A file opened O_RDONLY may bind (by ATTACH) and read: LOOKUP, COUNT,
+ * STATS, SCAN, a BATCH of lookups.  Every change (INSERT, UPSERT, DELETE, a
+ * BATCH holding one, CREATE, DESTROY) fails with EBADF.
+ *
+ * Tree names: 1 to %BWTREE_IOC_NAME_MAX (31) bytes of ``A-Z a-z 0-9 _ . -``,
+ * not starting with ``.``, passed as a pointer and a length (no NUL needed).
+ */
+
+/**
  * DOC: General ioctl format
  *
  * Every ioctl takes a pointer to a structure whose first two fields are
@@ -24,20 +67,77 @@
  * fields laid out without implicit padding, so 32- and 64-bit processes
  * share one layout.  User pointers are __aligned_u64.
  *
- * Errors common to every ioctl:
+ * The commands are ``_IO(0xBB, nr)``: the structure's size is in ``size``,
+ * not in the command word.  The kernel reads ``size`` bytes with
+ * copy_struct_from_user(): a longer structure from a newer program works
+ * when the bytes the kernel does not know are zero, and a shorter one from
+ * an older program reads as if the missing fields were 0.  In ABI version 1
+ * each structure's first version is the whole structure (sizes: info 64,
+ * create 40, name 24, list 24, kv 32, count 16, stats 240, scan 56,
+ * batch 24, batch_op 32 bytes).
  *
- *  - ENOTTY: the command number is not one of ours (type, number, direction
- *    and size bits are all compared).
- *  - EFAULT: bad user memory.  Nothing was changed.
+ * Checks run in this order: the command word (ENOTTY), ``size`` (EFAULT,
+ * EINVAL, E2BIG), flags and reserved fields (EINVAL), write access (EBADF),
+ * capability (EPERM), the bound tree (ENOTCONN), the other fields (EINVAL),
+ * user memory (EFAULT), then the operation.
+ *
+ * Errors:
+ *
+ *  - ENOTTY: the command number is not one of ours: an unknown number, or
+ *    the right number with another type, direction or size encoded.
+ *  - EFAULT: bad user memory (NULL, unmapped, PROT_NONE, a kernel address, a
+ *    structure or array running past the end of a mapping, a read-only
+ *    buffer for outputs).  Nothing was changed: inputs are copied in, and
+ *    the fields a change will write are proven writable (by storing back the
+ *    bytes just read from them), before any change.  The only way to see
+ *    EFAULT after a change is for another thread to unmap or write-protect
+ *    the structure between the check and the store of the results (UPSERT,
+ *    DELETE, BATCH).
  *  - EINVAL: ``size`` below the first version of the structure, an unknown
- *    flag bit, a non-zero reserved field, or a field out of range.
+ *    flag bit, a non-zero reserved field, a bad name or parameter, lo > hi,
+ *    a count or max of 0 or above the limit, an unknown batch op.
  *  - E2BIG: non-zero bytes past the structure the kernel knows, or ``size``
  *    above the page size.
- *  - EBADF: a mutation through a file descriptor opened without write access.
+ *  - EBADF: a change through a file descriptor opened without write access.
+ *  - EPERM: CREATE of a named tree, or DESTROY, without CAP_SYS_ADMIN.
  *  - ENOTCONN: a data operation on a file descriptor bound to no tree.
+ *  - EBUSY: binding a file descriptor that is already bound.
+ *  - ENOENT: no such tree (ATTACH, DESTROY), or no such key (DELETE, LOOKUP).
+ *  - EEXIST: the tree name is taken (CREATE), or the key is present (INSERT).
+ *  - EMSGSIZE: LIST: the buffer is too small (the sizes needed are returned).
  *  - ENOMEM: out of memory.  Nothing was changed.
- *  - ENOSPC: the tree's or the module's memory limit was reached.  Nothing
- *    was changed.
+ *  - ENOSPC: the tree's own memory limit (max_bytes at CREATE) or the
+ *    module's (the max_bytes parameter) was reached.  Nothing was changed.
+ */
+
+/**
+ * DOC: Statistics and module parameters
+ *
+ * Per tree, in debugfs, /sys/kernel/debug/bwtree/<name>/ (anonymous trees
+ * appear as ``anon:<id>``; a named tree's directory goes away at DESTROY):
+ *
+ *  - stats: ``NAME VALUE`` lines: count, height, pages, bytes,
+ *    consolidations, splits, merges, cas_failures, retries, longest_chain,
+ *    and ``records_<kind>`` for each record kind.
+ *  - params: leaf_max, inner_max, chain_max, max_bytes in effect.
+ *  - validate: reading runs bwtree_validate() on the tree: 0, or a negative
+ *    errno when an invariant is broken.
+ *  - dump: writing anything prints the tree to the kernel log (bwtree_dump()).
+ *
+ * Global, in sysfs, /sys/kernel/bwtree/ (read-only): named_trees and
+ * anon_trees (trees that exist), bytes (memory all trees use), max_bytes
+ * (the module-wide limit, 0: none), ioctls (ioctl calls so far), errors
+ * (ioctl calls that failed), batch_ops (operations run by BATCH), scan_pairs
+ * (pairs returned by SCAN).
+ *
+ * Module parameters, /sys/module/bwtree/parameters/: mode (permissions of
+ * /dev/bwtree, set at load, default 0600); max_bytes (memory limit of all
+ * trees together in bytes, 0 for none; writable at run time by root;
+ * default a quarter of RAM at load).
+ *
+ * The limits are checked before each insert or upsert: a write that starts
+ * below a limit may pass it by the few records it allocates; the next one
+ * fails with ENOSPC.  Deletes are always allowed, so memory can be freed.
  */
 
 #define BWTREE_IOC_TYPE		0xBB
@@ -87,7 +187,9 @@ enum {
  * @max_bytes: output: memory limit of all trees together, 0 for none
  * @bytes: output: memory all trees use now
  *
- * Needs no tree; works on any file descriptor of /dev/bwtree.
+ * Needs no tree; works on any file descriptor of /dev/bwtree, bound or not.
+ * This version reports @abi_version 1, @name_max 31, @features
+ * ``NAMED | ANON | SCAN | BATCH | STATS``, @max_batch 4096 and @max_scan 4096.
  */
 struct bwtree_ioc_info {
 	__u32 size;
@@ -126,14 +228,17 @@ struct bwtree_ioc_info {
  * @max_bytes: memory limit of this tree in bytes, 0 for none of its own (the
  *	module-wide limit still applies)
  * @name_len: length of @name in bytes
- * @leaf_max: most entries in a leaf, 0 for the default
- * @inner_max: most separators in an inner node, 0 for the default
- * @chain_max: longest delta chain before consolidation, 0 for the default
+ * @leaf_max: most entries in a leaf, 0 for the default, else GET_INFO
+ *	min_node to max_node
+ * @inner_max: most separators in an inner node, 0 for the default, else
+ *	GET_INFO min_node to max_node
+ * @chain_max: longest delta chain before consolidation, 0 for the default,
+ *	else up to GET_INFO max_chain
  *
  * Errors: EBADF (read-only file descriptor), EPERM (named tree without
- * CAP_SYS_ADMIN), EINVAL (bad name or parameter), EEXIST (the name is
- * taken), EBUSY (ANON or ATTACH on a file descriptor already bound),
- * ENOMEM, ENOSPC.
+ * CAP_SYS_ADMIN), EINVAL (bad name or parameter), EFAULT (@name), EEXIST
+ * (the name is taken), EBUSY (ANON or ATTACH on a file descriptor already
+ * bound), ENOMEM, ENOSPC.
  */
 struct bwtree_ioc_create {
 	__u32 size;
@@ -164,7 +269,8 @@ struct bwtree_ioc_create {
  * A file descriptor is bound at most once (EBUSY).  A read-only file
  * descriptor may attach, for LOOKUP, COUNT, STATS, SCAN and read-only BATCH.
  *
- * Errors: EINVAL (bad name), ENOENT (no such tree), EBUSY, EBADF, EPERM.
+ * Errors: EINVAL (bad name), EFAULT (@name), ENOENT (no such tree), EBUSY,
+ * EBADF, EPERM.
  */
 struct bwtree_ioc_name {
 	__u32 size;
@@ -188,7 +294,8 @@ struct bwtree_ioc_name {
  *
  * When the names do not fit, fails with EMSGSIZE after setting @buf_len and
  * @num_trees (and writing nothing to @buf): call again with a larger
- * buffer.  @buf may be 0 when @buf_len is 0.
+ * buffer; call with @buf_len 0 (and @buf 0) to size it.  EFAULT for a
+ * bad @buf.
  */
 struct bwtree_ioc_list {
 	__u32 size;
@@ -237,7 +344,7 @@ struct bwtree_ioc_kv {
  * struct bwtree_ioc_count - ioctl(BWTREE_IOC_COUNT)
  * @size: sizeof(struct bwtree_ioc_count)
  * @flags: must be 0
- * @count: output: keys in the tree
+ * @count: output: keys in the tree (exact, kept as a counter: O(1))
  */
 struct bwtree_ioc_count {
 	__u32 size;
@@ -336,9 +443,22 @@ struct bwtree_ioc_pair {
  *
  * A stateless cursor: the kernel keeps nothing between calls.  Each call
  * sees a consistent order but, with concurrent writers, not one snapshot of
- * the whole range.  The whole array at @pairs must be writable (EFAULT,
- * checked before the scan).  Errors: EINVAL (@lo > @hi, @max 0 or too
- * large), ENOMEM.
+ * the whole range.  The whole array at @pairs must be writable, even when
+ * the range is empty (EFAULT, checked before the scan).  Pairs are copied
+ * into a kernel buffer (bwtree_scan_batch()) and then to the user.
+ * Errors: EINVAL (@lo > @hi, @max 0 or too large), ENOMEM.
+ *
+ * A whole range, ascending::
+ *
+ *	struct bwtree_ioc_pair buf[256];
+ *	struct bwtree_ioc_scan s = { .size = sizeof(s), .lo = lo, .hi = hi,
+ *				     .pairs = (uintptr_t)buf, .max = 256 };
+ *	do {
+ *		if (ioctl(fd, BWTREE_IOC_SCAN, &s))
+ *			err(1, "scan");
+ *		consume(buf, s.count);
+ *		s.lo = s.next;
+ *	} while (!s.done);
  */
 struct bwtree_ioc_scan {
 	__u32 size;
