@@ -1281,53 +1281,74 @@ static int cmd_help(struct cmdline *cl);
 static const struct command commands[] = {
 	{ "create", "NAME [--leaf-max N] [--inner-max N] [--chain-max N] [--max-bytes N]",
 	  "Create a named tree (needs root). It lives until 'destroy' or module unload.\n"
+	  "NAME: 1 to 31 of A-Z a-z 0-9 _ . -, not starting with '.'.\n"
 	  "  --leaf-max N, --inner-max N  node sizes (0: default; see 'info' for limits)\n"
 	  "  --chain-max N                delta chain length before consolidation\n"
 	  "  --max-bytes N                memory limit of this tree (k/m/g suffixes)",
 	  cmd_create, create_opts },
 	{ "destroy", "NAME",
-	  "Destroy a named tree (needs root). Open users keep it until they close it.",
+	  "Destroy a named tree (needs root). Programs that have it open keep it\n"
+	  "until they close it.",
 	  cmd_destroy, NULL },
 	{ "list", "[-l|--long]",
-	  "List the named trees, one per line; -l adds keys and bytes (tab-separated).",
+	  "List the named trees in byte order, one per line; -l prints\n"
+	  "NAME<TAB>KEYS<TAB>BYTES. JSON: [{\"name\",\"keys\",\"bytes\"}].",
 	  cmd_list, list_opts },
 	{ "insert", "KEY VALUE",
-	  "Insert KEY (signed 64-bit) with VALUE (unsigned 64-bit); fails if KEY exists.",
+	  "Insert KEY (signed 64-bit) with VALUE (unsigned 64-bit); fails (1) if KEY\n"
+	  "exists. Prints nothing; JSON {\"key\",\"value\",\"inserted\":true}.",
 	  cmd_insert, NULL },
 	{ "upsert", "KEY VALUE",
-	  "Insert KEY, or replace its value.",
+	  "Insert KEY, or replace its value. Prints nothing;\n"
+	  "JSON {\"key\",\"value\",\"replaced\":BOOL}.",
 	  cmd_upsert, NULL },
 	{ "get", "KEY",
-	  "Print the value of KEY. Exit status 2 when KEY is absent.",
+	  "Print the value of KEY. Exit status 2 when KEY is absent.\n"
+	  "JSON {\"key\",\"value\"} or {\"key\",\"found\":false}.",
 	  cmd_get, NULL },
 	{ "del", "KEY",
-	  "Delete KEY and print the value it had. Exit status 2 when KEY is absent.",
+	  "Delete KEY and print the value it had. Exit status 2 when KEY is absent.\n"
+	  "JSON {\"key\",\"value\",\"deleted\":true}.",
 	  cmd_del, NULL },
 	{ "scan", "LO HI [--reverse] [--limit N]",
 	  "Print the pairs with LO <= KEY <= HI as 'KEY VALUE' lines, ascending\n"
-	  "(descending with --reverse), at most N with --limit. LO and HI may be\n"
-	  "min or max.",
+	  "(descending with --reverse or -r), at most N with --limit or -n. LO and\n"
+	  "HI may be min or max; LO above HI is a usage error (64).\n"
+	  "JSON [{\"key\",\"value\"},...].",
 	  cmd_scan, scan_opts },
 	{ "count", "",
-	  "Print the number of keys.",
+	  "Print the number of keys. JSON {\"count\"}.",
 	  cmd_count, NULL },
 	{ "stats", "",
-	  "Print the tree's statistics as 'NAME VALUE' lines.",
+	  "Print the tree's statistics as 'NAME VALUE' lines: count, height, pages,\n"
+	  "bytes, max_bytes, leaf_max, inner_max, chain_max, consolidations, splits,\n"
+	  "merges, cas_failures, retries, longest_chain, records_<kind>.\n"
+	  "JSON: an object with a \"records\" object.",
 	  cmd_stats, NULL },
 	{ "info", "",
-	  "Print the module's ABI version, limits and memory use.",
+	  "Print the module's ABI version, features, limits and memory use as\n"
+	  "'NAME VALUE' lines. JSON: an object.",
 	  cmd_info, NULL },
 	{ "load", "[FILE|-] [--upsert] [--batch N]",
-	  "Load 'KEY VALUE' lines (# comments, blank lines allowed) from FILE or\n"
-	  "standard input through BATCH, N operations per call (default 256).\n"
-	  "Existing keys are counted and left alone, or replaced with --upsert.",
+	  "Load 'KEY VALUE' lines (spaces, tabs or commas between; # comments and\n"
+	  "blank lines allowed) from FILE or standard input through BATCH, N\n"
+	  "operations per call (default 256, at most the module's max_batch).\n"
+	  "Existing keys are counted and left alone, or replaced with --upsert.\n"
+	  "A malformed line stops the load (exit 1). A summary goes to standard\n"
+	  "error; JSON {\"inserted\",\"replaced\",\"existed\",\"ok\"}.",
 	  cmd_load, load_opts },
 	{ "bench", "[--keys N] [--ops N] [--threads N] [--batch N] [--leaf-max N] [--mix M]",
 	  "Measure ops/s through the ioctl path on a fresh anonymous tree: insert\n"
 	  "N keys (default 100000), then lookups and a mix (80% lookup, 10% upsert,\n"
 	  "10% delete), --ops each (default N), as single ioctls and as BATCH of\n"
 	  "--batch ops (default 256), with 1 thread and with --threads (default:\n"
-	  "online CPUs). --mix insert|lookup|mixed|all picks the phases.",
+	  "online CPUs). --mix insert|lookup|mixed|all picks the phases reported\n"
+	  "(the insert phase always runs: it fills the tree). Needs no name and no\n"
+	  "privilege beyond opening the device; -t is ignored. Prints one line per\n"
+	  "phase, mode and thread count: phase mode threads ops ops/s errors;\n"
+	  "errors counts results other than success and ENOENT (a mixed delete may\n"
+	  "find its key gone) and should be 0. JSON [{\"phase\",\"mode\",\"threads\",\n"
+	  "\"ops\",\"ops_per_sec\",\"errors\"}].",
 	  cmd_bench, bench_opts },
 	{ "help", "[COMMAND]", "Explain the commands, or one command.",
 	  cmd_help, NULL },
@@ -1351,9 +1372,16 @@ static void print_usage(FILE *f)
 		fprintf(f, "  %-8s%s%s\n", c->name, *c->args ? " " : "",
 			c->args);
 	fprintf(f,
-		"\n'%s COMMAND --help' explains a command.\n"
-		"Exit status: 0 success, 1 failure, 2 key not found, 64 usage error.\n",
-		prog);
+		"\n'%s COMMAND --help' (or '%s help COMMAND') explains a command.\n"
+		"Options may come before or after the arguments; '--' ends them.\n"
+		"KEY: signed 64-bit (decimal, 0x hex, 0 octal; min and max name the ends\n"
+		"of the key space); VALUE: unsigned 64-bit. Byte counts take k, m, g.\n"
+		"get, scan, count, stats, list and info open the device read-only.\n"
+		"Messages go to standard error.\n"
+		"Exit status: 0 success; 1 failure (the message says what happened and\n"
+		"what to do); 2 not found (get or del of an absent key); 64 usage error\n"
+		"(unknown command or option, bad number, scan with LO above HI).\n",
+		prog, prog);
 }
 
 static void command_usage(const struct command *c)
