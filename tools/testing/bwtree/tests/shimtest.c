@@ -2,7 +2,7 @@
 /*
  * Tests of the shim itself: if the shim is wrong, every other test is too.
  * Atomics return what the kernel's return, cmpxchg/try_cmpxchg/xchg on
- * pointers, llist order, the allocator's counters and fail-nth, and RCU:
+ * pointers, the allocator's counters and fail-nth, and RCU:
  * synchronize_rcu() waits for a reader, call_rcu() callbacks run after a
  * grace period and before rcu_barrier() returns, and the debug checks fire.
  */
@@ -38,17 +38,14 @@ static void test_atomics(void)
 
 struct node {
 	int v;
-	struct llist_node ll;
 };
 
-static void test_cmpxchg_llist(void)
+static void test_cmpxchg(void)
 {
 	struct node n[4], *p = &n[0], *q, *exp;
 	struct node *slot = p;
 	u64 w = 1;
-	LLIST_HEAD(head);
-	struct llist_node *first;
-	int before = h_failures, i = 3;
+	int before = h_failures;
 
 	exp = &n[1];
 	H_CHECK(cmpxchg(&slot, exp, &n[2]) == p && slot == p, "failed cmpxchg returns current");
@@ -62,16 +59,7 @@ static void test_cmpxchg_llist(void)
 	/* single-threaded: only checks that the release store writes the value */
 	smp_store_release(&w, 5);
 	H_CHECK(READ_ONCE(w) == 5, "READ_ONCE");
-	for (i = 0; i < 4; i++) {
-		n[i].v = i;
-		llist_add(&n[i].ll, &head);
-	}
-	first = llist_del_all(&head);
-	i = 3;
-	llist_for_each_entry(p, first, ll)
-		H_CHECK(p->v == i--, "llist is LIFO");
-	H_CHECK(i == -1 && llist_empty(&head), "llist_del_all");
-	h_ok(h_failures == before, "cmpxchg, try_cmpxchg, xchg, acquire/release, llist");
+	h_ok(h_failures == before, "cmpxchg, try_cmpxchg, xchg, acquire/release");
 }
 
 static void test_bits(void)
@@ -200,7 +188,7 @@ int main(void)
 {
 	bwt_loglevel = 3;
 	test_atomics();
-	test_cmpxchg_llist();
+	test_cmpxchg();
 	test_bits();
 	test_alloc();
 	fprintf(stderr, "# the next four complaints are expected\n");

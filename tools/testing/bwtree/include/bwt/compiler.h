@@ -182,7 +182,7 @@ do {									\
 #define sizeof_field(TYPE, MEMBER) sizeof((((TYPE *)0)->MEMBER))
 #define offsetofend(TYPE, MEMBER) (offsetof(TYPE, MEMBER) + sizeof_field(TYPE, MEMBER))
 #define typeof_member(T, m)	typeof(((T *)0)->m)
-/* Integer arithmetic: llist walks apply it to NULL, which UBSan would flag. */
+/* Integer arithmetic: list walks apply it to NULL, which UBSan would flag. */
 #define container_of(ptr, type, member) ({				\
 	uintptr_t __mptr = (uintptr_t)(ptr);				\
 	((type *)(__mptr - offsetof(type, member))); })

@@ -20,7 +20,7 @@ struct kmem_cache;
 /* Per-thread state standing in for the kernel's task and CPU state. */
 struct bwt_task {
 	int rcu_nesting;	/* rcu_read_lock() depth */
-	int preempt_count;	/* spinlocks and preempt_disable() held */
+	int preempt_count;	/* preempt_disable() nesting */
 	int rcu_registered;	/* known to the RCU implementation */
 	int fatal_signal;	/* what fatal_signal_pending() returns */
 	unsigned long rcu_ctr;	/* own RCU: grace period seen, 0 = idle */

@@ -5,8 +5,8 @@
  *
  * Every allocation is counted per cache and overall, can be made to fail
  * (bwt_fail_nth(), as the kernel's fail-nth), and one that may sleep is
- * reported when made inside an RCU read-side section or with a spinlock
- * held, as CONFIG_DEBUG_ATOMIC_SLEEP would.
+ * reported when made inside an RCU read-side section or with preemption
+ * disabled, as CONFIG_DEBUG_ATOMIC_SLEEP would.
  */
 #ifndef _BWT_SLAB_H
 #define _BWT_SLAB_H

@@ -1,3 +1,0 @@
-/* SPDX-License-Identifier: GPL-2.0 */
-/* Userspace shim: everything is in <bwt/shim.h>. */
-#include <bwt/shim.h>
