@@ -14,9 +14,9 @@
 /**
  * DOC: The device
  *
- * This header is the reference of the ABI: install it as <linux/bwtree.h>
- * (or build with ``-I include/uapi``); render it with the kernel's
- * ``scripts/kernel-doc -rst include/uapi/linux/bwtree.h``.
+ * This header's kernel-doc is the reference of the ABI: install it as
+ * <linux/bwtree.h> (or build with ``-I include/uapi``); README.md says how
+ * to render it.
  *
  * Userspace reaches the trees through one misc character device,
  * /dev/bwtree, and the ioctls below.  The device is mode 0600 (root only)
