@@ -47,6 +47,16 @@ guest_setup() {
 	esac
 }
 
+# guest_kunit NAME: "yes" if the kernel of guest NAME has KUnit (then
+# bwtree_kunit.ko must be there and report), "no" for Debian's 6.1 kernel,
+# which has no CONFIG_KUNIT.
+guest_kunit() {
+	case $1 in
+	stock) echo no ;;
+	*) echo yes ;;
+	esac
+}
+
 # build_userspace: the selftests (against the kselftest headers of the
 # extracted linux-source-6.12, so that first) and the CLI, static.  Output
 # goes to $LOGDIR/userspace.log.
