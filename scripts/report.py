@@ -115,6 +115,7 @@ def load_kunit_parser(ksrc):
         sys.exit('report.py: no %s/kunit_parser.py: the kernel tree comes from '
                  "Debian's linux-source-6.12, extracted by scripts/kernel.sh "
                  '--source (or give --ksrc)' % tool)
+    sys.dont_write_bytecode = True   # (the tree is shared: write nothing)
     sys.path.insert(0, tool)
     kunit_parser = importlib.import_module('kunit_parser')
 
