@@ -54,7 +54,9 @@ kernel:
 lint:
 	scripts/lint.sh
 
+# The selftests build against the kselftest headers of linux-source-6.12.
 userspace:
+	scripts/kernel.sh --source >/dev/null
 	$(MAKE) -C selftests
 	$(MAKE) -C tools
 

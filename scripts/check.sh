@@ -6,21 +6,17 @@
 #   1. scripts/deps.sh       install missing Debian packages
 #   2. scripts/lint.sh       checkpatch, kernel-doc, W=1 + sparse on both
 #                            kernels (builds the debug kernel, cached)
-#   3. guests prepared       kernels, modules, static selftests and CLI,
-#                            initramfs images (all cached when unchanged)
-#   4. then all at once, at the same priority (2 CPUs each guest):
-#      debug-core            6.12 KASAN + kmemleak + lockdep kernel: KUnit,
-#                            unload safety
-#      debug-ioctl           the same kernel: selftests, fault-injection
-#                            sweeps through the ioctls, stress under failslab
-#      kcsan                 6.12 KCSAN (strict) kernel: the concurrent KUnit
-#                            suites, stress under failslab; data races
-#      stock                 Debian's 6.1 kernel: KUnit, selftests, 50
-#                            unload cycles
-#      harness               make -C tools/testing/bwtree check (TAP)
-#                            every guest: kmemleak (debug), splats, taint,
-#                            lockdep
-#   8. the last line         "N passed, N failed, N skipped" over KUnit cases,
+#   3. guests prepared       the kernel source tree, kernels, modules, static
+#                            selftests and CLI, initramfs images (all cached
+#                            when unchanged)
+#   4. then all at once, at the same priority: the guests (debug-core,
+#      debug-ioctl: the 6.12 KASAN + kmemleak + lockdep kernel; kcsan: the
+#      6.12 KCSAN (strict) kernel; stock: Debian's 6.1 kernel), each running
+#      the stages guest_plan below gives it (scripts/stages: what a stage
+#      is and what it must report), and the userspace harness (make -C
+#      tools/testing/bwtree check, TAP).  Every guest is also judged on
+#      kmemleak (debug), splats, taint and lockdep (scripts/report.py).
+#   5. the last line         "N passed, N failed, N skipped" over KUnit cases,
 #                            selftests and harness tests (a failed check that
 #                            is not a test adds one to "failed")
 # Logs: build/log/ (console-*.log is each guest's serial console).
@@ -88,7 +84,7 @@ if ! "$top/scripts/lint.sh"; then
 fi
 timed lint+kernel+modules $(($(now) - s))
 
-# 3-6. the guests and the userspace harness, all at once.  Every guest is
+# 3-4. the guests and the userspace harness, all at once.  Every guest is
 # prepared first (kernel, modules, userspace, initramfs; cached); then the
 # guests boot and the harness runs, side by side and at the same priority.
 # Measured on an idle machine of this kind (README, "Time limits"): the debug
@@ -98,14 +94,12 @@ timed lint+kernel+modules $(($(now) - s))
 # about equal length (debug-core and debug-ioctl), each mostly one thread,
 # and every lane runs at once, keeping both CPUs busy to the end.
 
-# guest_plan RUN: the stages of a guest run, its kernel command line words,
-# its CPUs and the result sections report.py must find.  RUN is "stock" or
-# a flavour of scripts/kernel.sh, optionally with "-PART" (debug-core).
+# guest_plan RUN: the stages of a guest run (names of scripts/stages, from
+# which report.py knows the result sections to find), its kernel command
+# line words and its CPUs.  RUN is "stock" or a flavour of
+# scripts/kernel.sh, optionally with "-PART" (debug-core).
 guest_plan() {
 	plan_cpus=$gcpus
-	plan_expect=""
-	plan_nsel=""
-	plan_kunit=1
 	case $1 in
 	stock)
 		# The 50 insmod/rmmod cycles of the unload stage run here: on
@@ -114,7 +108,6 @@ guest_plan() {
 		# guest.
 		plan_stages=kunit,selftests,unload
 		plan_args=""
-		plan_expect="--expect unload=1"
 		;;
 	kcsan)
 		# KCSAN: the concurrent KUnit suites, then the stress with 1% of
@@ -130,8 +123,6 @@ guest_plan() {
 		plan_args="$plan_args bwtree_stress_ops=3000 bwtree_stress_args=--keys,384"
 		plan_args="$plan_args kcsan.skip_watch=$kcsan_skip kcsan.early_enable=0"
 		plan_args="$plan_args bwtree_kunit_filter=bwtree_concurrency,bwtree_rcu"
-		plan_nsel=0
-		plan_expect="--expect stress=1"
 		;;
 	*-ioctl)
 		# The ioctls under KASAN, kmemleak and lockdep: the selftests,
@@ -140,7 +131,6 @@ guest_plan() {
 		# ioctls) with failslab failing 1% of our allocations.
 		plan_stages=selftests,fault,stress
 		plan_args="bwtree_failslab=1 bwtree_stress_secs=10"
-		plan_expect="--expect fault=1 --expect stress=1"
 		;;
 	*)
 		# The core under KASAN, kmemleak and lockdep: KUnit, unload.
@@ -152,8 +142,6 @@ guest_plan() {
 		plan_stages=kunit,unload
 		plan_args="UNLOAD_CYCLES=2 UNLOAD_KEYS=3000"
 		plan_args="$plan_args UNLOAD_CREATE_ARGS=--chain-max=16"
-		plan_nsel=0
-		plan_expect="--expect unload=1"
 		;;
 	esac
 }
@@ -166,8 +154,8 @@ s=$(now)
 if build_userspace; then
 	for g in $guests; do
 		if prepare_guest_nouser "${g%%-*}"; then
-			printf "kimage='%s'\ninitrd='%s'\nkmoddir='%s'\ngargs='%s'\n" \
-				"$KIMAGE" "$INITRD" "$KMODDIR" "$GUEST_ARGS" >"$BUILD/guest-$g.env"
+			printf "kimage='%s'\ninitrd='%s'\ngargs='%s'\n" \
+				"$KIMAGE" "$INITRD" "$GUEST_ARGS" >"$BUILD/guest-$g.env"
 			prepared="$prepared $g"
 		else
 			stage_fail "prepare-$g"
@@ -183,20 +171,17 @@ timed "prepare guests" $(($(now) - s))
 run_guest() {
 	g=$1
 	s=$(now)
-	kimage="" initrd="" kmoddir="" gargs=""
+	kimage="" initrd="" gargs=""
 	# shellcheck source=/dev/null
 	. "$BUILD/guest-$g.env"
 	guest_plan "$g"
-	nsel=${plan_nsel:-$(wc -l <"$initrd.list" 2>/dev/null || echo 0)}
-	kunit=""
-	[ -n "$plan_kunit" ] && [ -f "$kmoddir/bwtree_kunit.ko" ] && kunit=--expect-kunit
 	gtimeout=${BWTREE_GUEST_TIMEOUT:-$(guard "guest/$g")}
 	# The guards of the sections inside the guest: KIND:GUARD:USUAL,...
 	gguards=""
 	for k in selftest fault stress unload; do
 		gguards="$gguards${gguards:+,}$k:$(guard "$k/$g"):$(usual "$k/$g")"
 	done
-	say "guest $g: booting $(basename "$kimage"), $plan_cpus CPUs, stages $plan_stages ($nsel selftests${kunit:+, KUnit}); console build/log/console-$g.log"
+	say "guest $g: booting $(basename "$kimage"), $plan_cpus CPUs, stages $plan_stages (KUnit: $(guest_kunit "$g")); console build/log/console-$g.log"
 	rc=0
 	"$top/scripts/vm.sh" -m check -k "$kimage" -i "$initrd" -c "$plan_cpus" \
 		-t "$gtimeout" -l "$LOGDIR/console-$g.log" -r "$LOGDIR/results-$g.log" \
@@ -210,9 +195,9 @@ run_guest() {
 		fi
 	fi
 	[ $rc -eq 0 ] || [ $rc -eq 124 ] || say "guest $g: qemu exited with status $rc"
-	# shellcheck disable=SC2086
-	python3 "$top/scripts/report.py" guest --name "$g" $kunit $plan_expect \
-		--expect-selftests "$nsel" --expect-cpus "$plan_cpus" \
+	python3 "$top/scripts/report.py" guest --name "$g" --ksrc "$KSRC" \
+		--stages "$plan_stages" --kunit "$(guest_kunit "$g")" \
+		--selftests-list "$initrd.list" --expect-cpus "$plan_cpus" \
 		--console "$LOGDIR/console-$g.log" --results "$LOGDIR/results-$g.log" \
 		--counts "$LOGDIR/counts-$g" >"$LOGDIR/report-$g.txt" 2>&1 || true
 	cat "$LOGDIR/report-$g.txt"
@@ -231,8 +216,8 @@ say "userspace harness (make -C tools/testing/bwtree check)"
 rc=0
 make -C tools/testing/bwtree check >"$LOGDIR/harness.log" 2>&1 || rc=$?
 f=$LOGDIR/counts-harness
-python3 "$top/scripts/report.py" tap --name harness --counts "$f" \
-	"$LOGDIR/harness.log" || true
+python3 "$top/scripts/report.py" tap --name harness --ksrc "$KSRC" \
+	--counts "$f" "$LOGDIR/harness.log" || true
 if [ $rc -ne 0 ] && [ "$(cut -d' ' -f2 "$f")" = 0 ]; then
 	say "harness: make exited with status $rc (log build/log/harness.log)"
 	tail -n 20 "$LOGDIR/harness.log"

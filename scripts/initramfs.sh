@@ -6,10 +6,12 @@
 #   scripts/initramfs.sh KMODDIR OUT.cpio.gz
 #
 # KMODDIR is a directory made by scripts/kbuild.sh (bwtree.ko, and
-# bwtree_kunit.ko if that kernel has KUnit).  The archive holds a static
-# busybox, /init (scripts/guest-init), the modules, every selftest of
-# `make -s -C selftests print-progs` (built beforehand by scripts/userspace.sh)
-# and tools/bwtreectl.  Every binary must be static: the guest has no libc.
+# bwtree_kunit.ko if that kernel has KUnit: kbuild.sh makes sure).  The
+# archive holds a static busybox, /init (scripts/guest-init), the stage
+# table (scripts/stages), the modules, every selftest of
+# `make -s -C selftests print-progs` (built beforehand by build_userspace of
+# scripts/lib.sh) and tools/bwtreectl.  Every binary must be static: the
+# guest has no libc.  OUT.cpio.gz.list names the selftests packed.
 set -eu
 
 kmod=$1
@@ -33,6 +35,7 @@ mkdir -p "$stage/bin" "$stage/lib/bwtree/selftests" "$stage/lib/bwtree/extra" \
 is_static "$busybox" || die "$busybox is not a static binary (install busybox-static)"
 cp "$busybox" "$stage/bin/busybox"
 cp "$top/scripts/guest-init" "$stage/init"
+cp "$top/scripts/stages" "$stage/lib/bwtree/stages"
 cp "$top/scripts/guest-demo.sh" "$stage/lib/bwtree/demo.sh"
 cp "$top/scripts/guest-unload.sh" "$stage/lib/bwtree/unload.sh"
 chmod 755 "$stage/init" "$stage/lib/bwtree/demo.sh" "$stage/lib/bwtree/unload.sh"
@@ -42,24 +45,23 @@ cp "$kmod/bwtree.ko" "$stage/lib/bwtree/"
 [ -f "$kmod/bwtree_kunit.ko" ] && cp "$kmod/bwtree_kunit.ko" "$stage/lib/bwtree/"
 
 : >"$stage/lib/bwtree/selftests.list"
-if [ -f "$top/selftests/Makefile" ]; then
-	for p in $(make -s -C "$top/selftests" print-progs); do
-		b=$top/selftests/$p
-		is_static "$b" || die "selftest $b is missing or not static"
-		cp "$b" "$stage/lib/bwtree/selftests/"
-		echo "$p" >>"$stage/lib/bwtree/selftests.list"
-	done
-	# Programs of the other stages (fault, stress): not in selftests.list.
-	for p in $(make -s -C "$top/selftests" print-extra); do
-		b=$top/selftests/$p
-		is_static "$b" || die "program $b is missing or not static"
-		cp "$b" "$stage/lib/bwtree/extra/"
-	done
-fi
-if [ -f "$top/tools/Makefile" ]; then
-	is_static "$top/tools/bwtreectl" || die "tools/bwtreectl is missing or not static"
-	cp "$top/tools/bwtreectl" "$stage/usr/bin/"
-fi
+progs=$(make -s -C "$top/selftests" print-progs) || die "make -C selftests print-progs failed"
+[ -n "$progs" ] || die "make -C selftests print-progs names no selftest"
+for p in $progs; do
+	b=$top/selftests/$p
+	is_static "$b" || die "selftest $b is missing or not static"
+	cp "$b" "$stage/lib/bwtree/selftests/"
+	echo "$p" >>"$stage/lib/bwtree/selftests.list"
+done
+# Programs of the other stages (fault, stress): not in selftests.list.
+extra=$(make -s -C "$top/selftests" print-extra) || die "make -C selftests print-extra failed"
+for p in $extra; do
+	b=$top/selftests/$p
+	is_static "$b" || die "program $b is missing or not static"
+	cp "$b" "$stage/lib/bwtree/extra/"
+done
+is_static "$top/tools/bwtreectl" || die "tools/bwtreectl is missing or not static"
+cp "$top/tools/bwtreectl" "$stage/usr/bin/"
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
 	gzip -1 >"$outfile.tmp"

@@ -56,5 +56,10 @@ if [ $rc -ne 0 ] || [ -s "$out/findings.log" ]; then
 	die "build against $kdir failed or was not silent (rc=$rc, log $out/build.log)"
 fi
 [ -f "$out/bwtree.ko" ] || die "no bwtree.ko after the build"
+# Kbuild builds bwtree_kunit.ko where the kernel has KUnit: there it must be.
+if grep -q '^CONFIG_KUNIT=[ym]' "$kdir/include/config/auto.conf" 2>/dev/null &&
+	[ ! -f "$out/bwtree_kunit.ko" ]; then
+	die "$kdir has CONFIG_KUNIT but no bwtree_kunit.ko was built"
+fi
 echo "$key" >"$out/.bwtree-key"
 echo "$out"

@@ -4,6 +4,9 @@
 # Build (or find in the cache) a test kernel from Debian's linux-source-6.12.
 #
 #   scripts/kernel.sh [FLAVOUR]          FLAVOUR defaults to "debug"
+#   scripts/kernel.sh --source           only extract the source tree (for
+#                                        the checkers and the kselftest
+#                                        headers) and print its directory
 #
 # The kernel is tinyconfig plus config/FLAVOUR.config.  A fragment whose text
 # holds a line "# base: NAME" is merged after config/NAME.config (recursively),
@@ -48,6 +51,10 @@ pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
 		echo "$pkgver" >"$src/.bwtree-stamp"
 	fi
 ) 9>"$cache/.source.lock"
+if [ "$flavour" = --source ]; then
+	echo "$src"
+	exit 0
+fi
 
 # --- fragments of this flavour, base first ---
 frags=""

@@ -47,13 +47,24 @@ guest_setup() {
 	esac
 }
 
-# build_userspace: the selftests and the CLI (static), if their Makefiles
-# exist yet.  Output goes to $LOGDIR/userspace.log.
+# guest_kunit NAME: "yes" if the kernel of guest NAME has KUnit (then
+# bwtree_kunit.ko must be there and report), "no" for Debian's 6.1 kernel,
+# which has no CONFIG_KUNIT.
+guest_kunit() {
+	case $1 in
+	stock) echo no ;;
+	*) echo yes ;;
+	esac
+}
+
+# build_userspace: the selftests (against the kselftest headers of the
+# extracted linux-source-6.12, so that first) and the CLI, static.  Output
+# goes to $LOGDIR/userspace.log.
 build_userspace() {
 	: >"$LOGDIR/userspace.log"
+	ksrc=$("$top/scripts/kernel.sh" --source) || return 1
 	for d in selftests tools; do
-		[ -f "$top/$d/Makefile" ] || continue
-		make -C "$top/$d" >>"$LOGDIR/userspace.log" 2>&1 || {
+		make -C "$top/$d" KSFT_DIR="$ksrc/tools/testing/selftests" >>"$LOGDIR/userspace.log" 2>&1 || {
 			tail -n 30 "$LOGDIR/userspace.log" >&2
 			echo "make -C $d failed (log $LOGDIR/userspace.log)" >&2
 			return 1

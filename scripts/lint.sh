@@ -38,11 +38,10 @@ kdebug=$KBUILDDIR
 # the CLI, the harness) gets --strict too, less the advice to use kernel-only
 # facilities that userspace does not have: u64 for uint64_t, BIT(),
 # strscpy(), __aligned()/__packed/__always_unused, kstrto*(), fallthrough,
-# min()/max().  Not checked: files that are byte-identical copies of the
-# kernel's (selftests/kselftest_harness.h, ...), and the harness's userspace
-# stand-ins for kernel headers (tools/testing/bwtree/include/: READ_ONCE()
-# built on volatile, barrier macros, ...), which checkpatch cannot judge,
-# like the kernel's own tools/include/.
+# min()/max().  Not checked: the harness's userspace stand-ins for kernel
+# headers (tools/testing/bwtree/include/: READ_ONCE() built on volatile,
+# barrier macros, ...), which checkpatch cannot judge, like the kernel's own
+# tools/include/.
 user_ignore=PREFER_KERNEL_TYPES,BIT_MACRO,STRCPY,STRLCPY,STRNCPY
 user_ignore=$user_ignore,PREFER_DEFINED_ATTRIBUTE_MACRO,SSCANF_TO_KSTRTO
 user_ignore=$user_ignore,CONSIDER_KSTRTO,PREFER_FALLTHROUGH,MINMAX
@@ -59,21 +58,11 @@ checkpatch() {
 	[ $rc -eq 0 ] || echo "checkpatch exited with status $rc" >>"$tmp"
 	cat "$tmp" >>"$tmp.all"
 }
-vendored() {
-	for v in "$KSRC/tools/testing/selftests/$(basename "$1")" \
-		"$KSRC/$1"; do
-		[ -f "$v" ] && cmp -s "$1" "$v" && return 0
-	done
-	return 1
-}
 ksrcs=$(find module include kunit -type f -name '*.[ch]' \
 	-not -name '*.mod.c' 2>/dev/null | LC_ALL=C sort)
-usrcs=""
-for f in $(find selftests tools -type f -name '*.[ch]' -not -name '*.mod.c' \
-		-not -path '*/build/*' -not -path 'tools/testing/bwtree/include/*' \
-		2>/dev/null | LC_ALL=C sort); do
-	vendored "$f" || usrcs="$usrcs $f"
-done
+usrcs=$(find selftests tools -type f -name '*.[ch]' -not -name '*.mod.c' \
+	-not -path '*/build/*' -not -path 'tools/testing/bwtree/include/*' \
+	2>/dev/null | LC_ALL=C sort)
 checkpatch "$ksrcs"
 checkpatch "$usrcs" --ignore "$user_ignore"
 if [ -s "$tmp.all" ]; then finding checkpatch "$tmp.all"; fi

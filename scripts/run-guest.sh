@@ -27,7 +27,6 @@ calibrate
 extra=${BWTREE_GUEST_ARGS:-}
 
 prepare_guest "$flavour"
-[ -f "$top/tools/Makefile" ] || echo "run-guest: warning: no tools/Makefile yet, bwtreectl is missing" >&2
 case $mode in
 demo)
 	# quiet: only kernel warnings and errors reach the console.
@@ -49,7 +48,9 @@ check)
 		-l "$LOGDIR/console-$flavour-check.log" \
 		-r "$LOGDIR/results-$flavour-check.log" || rc=$?
 	[ $rc -eq 0 ] || echo "run-guest: qemu exited with status $rc" >&2
-	python3 "$top/scripts/report.py" guest --name "$flavour" \
+	python3 "$top/scripts/report.py" guest --name "$flavour" --ksrc "$KSRC" \
+		--stages "$stages" --kunit "$(guest_kunit "$flavour")" \
+		--selftests-list "$INITRD.list" \
 		--expect-cpus "$cpus" --console "$LOGDIR/console-$flavour-check.log" \
 		--results "$LOGDIR/results-$flavour-check.log"
 	;;
@@ -64,7 +65,7 @@ soak)
 		-l "$LOGDIR/console-soak.log" -r "$LOGDIR/results-soak.log" || rc=$?
 	[ $rc -eq 0 ] || echo "soak: qemu exited with status $rc" >&2
 	rc=0
-	python3 "$top/scripts/report.py" guest --name soak \
+	python3 "$top/scripts/report.py" guest --name soak --ksrc "$KSRC" \
 		--expect-cpus "$cpus" --console "$LOGDIR/console-soak.log" \
 		--results "$LOGDIR/results-soak.log" --expect stress=1 || rc=$?
 	# The stress program's own summary: ops done, errors.
