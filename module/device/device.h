@@ -69,7 +69,6 @@ struct bwdev_tree *bwdev_tree_create(const char *name,
 struct bwdev_tree *bwdev_tree_find(const char *name);
 int bwdev_tree_unlink(const char *name);
 void bwdev_tree_unlink_tree(struct bwdev_tree *bt);
-void bwdev_tree_get(struct bwdev_tree *bt);
 void bwdev_tree_put(struct bwdev_tree *bt);
 int bwdev_tree_list(char *buf, u32 *len, u32 *num);
 void bwdev_tree_destroy_all(void);

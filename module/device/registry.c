@@ -345,17 +345,6 @@ void bwdev_tree_unlink_tree(struct bwdev_tree *bt)
 		bwdev_tree_put(bt);
 }
 
-/**
- * bwdev_tree_get() - take a reference on a tree
- * @bt: a tree the caller already holds a reference on
- *
- * Context: Any context.
- */
-void bwdev_tree_get(struct bwdev_tree *bt)
-{
-	kref_get(&bt->ref);
-}
-
 static void bwdev_tree_release(struct kref *ref)
 {
 	struct bwdev_tree *bt = container_of(ref, struct bwdev_tree, ref);
