@@ -178,11 +178,6 @@ static int bwdev_ioc_get_info(struct bwdev_ucmd *ucmd)
 	return bwdev_respond(ucmd, sizeof(*cmd));
 }
 
-static bool bwdev_bad_node_size(u32 n)
-{
-	return n && (n < BWTREE_MIN_NODE || n > BWTREE_MAX_NODE);
-}
-
 static int bwdev_ioc_create(struct bwdev_ucmd *ucmd)
 {
 	struct bwtree_ioc_create *cmd = ucmd->cmd;
@@ -194,11 +189,15 @@ static int bwdev_ioc_create(struct bwdev_ucmd *ucmd)
 	long limit;
 	int ret;
 
-	if (bwdev_bad_node_size(cmd->leaf_max) ||
-	    bwdev_bad_node_size(cmd->inner_max) ||
-	    cmd->chain_max > BWTREE_MAX_CHAIN ||
-	    cmd->max_bytes > LONG_MAX)
-		return -EINVAL;
+	params.leaf_max = cmd->leaf_max;
+	params.inner_max = cmd->inner_max;
+	params.chain_max = cmd->chain_max;
+	/* Saturate, so that a 32-bit kernel refuses what it cannot hold. */
+	params.max_bytes = min_t(u64, cmd->max_bytes, ULONG_MAX);
+	params.account = &bwdev_account;
+	ret = bwtree_check_params(&params);
+	if (ret)
+		return ret;
 	if (anon) {
 		if (cmd->name || cmd->name_len)
 			return -EINVAL;
@@ -214,11 +213,6 @@ static int bwdev_ioc_create(struct bwdev_ucmd *ucmd)
 	if (limit && atomic_long_read(&bwdev_account.bytes) >= limit)
 		return -ENOSPC;
 
-	params.leaf_max = cmd->leaf_max;
-	params.inner_max = cmd->inner_max;
-	params.chain_max = cmd->chain_max;
-	params.max_bytes = cmd->max_bytes;
-	params.account = &bwdev_account;
 	bt = bwdev_tree_create(anon ? NULL : name, &params);
 	if (IS_ERR(bt))
 		return PTR_ERR(bt);
