@@ -8,6 +8,7 @@
  * ioctl call as the dispatcher hands it to a handler.
  */
 
+#include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/err.h>
@@ -54,6 +55,25 @@
  * with fault_in_safe_writeable() before scanning, so that a bad buffer fails
  * whether or not the range holds keys.
  */
+
+/*
+ * STATS copies the tree's records[], indexed by enum bwtree_kind, into the
+ * user's, indexed by the BWTREE_IOC_REC_* the uapi header names itself:
+ * every index must be its kind, and every kind must have an index.
+ */
+#define BWDEV_REC_IS_KIND(_kind)					\
+	static_assert((int)BWTREE_IOC_REC_##_kind == (int)BWTREE_##_kind)
+BWDEV_REC_IS_KIND(LEAF);
+BWDEV_REC_IS_KIND(INNER);
+BWDEV_REC_IS_KIND(INSERT);
+BWDEV_REC_IS_KIND(DELETE);
+BWDEV_REC_IS_KIND(SPLIT);
+BWDEV_REC_IS_KIND(INDEX);
+BWDEV_REC_IS_KIND(INDEX_DEL);
+BWDEV_REC_IS_KIND(REMOVE);
+BWDEV_REC_IS_KIND(MERGE);
+static_assert((int)BWTREE_IOC_REC_NR == (int)BWTREE_NR_KINDS);
+static_assert(BWTREE_IOC_REC_NR <= BWTREE_IOC_REC_SLOTS);
 
 DEFINE_PER_CPU(struct bwdev_counters, bwdev_counters);
 
@@ -390,7 +410,7 @@ static int bwdev_ioc_stats(struct bwdev_ucmd *ucmd)
 	cmd->chain_max = params.chain_max;
 	cmd->max_bytes = params.max_bytes;
 	for (i = 0; i < BWTREE_IOC_REC_SLOTS; i++)
-		cmd->records[i] = i < BWTREE_NR_KINDS ? st.records[i] : 0;
+		cmd->records[i] = i < BWTREE_IOC_REC_NR ? st.records[i] : 0;
 	return bwdev_respond(ucmd, sizeof(*cmd));
 }
 
@@ -792,9 +812,6 @@ static void bwdev_check_abi(void)
 		     offsetof(struct bwtree_ioc_pair, key));
 	BUILD_BUG_ON(offsetof(struct bwtree_pair, value) !=
 		     offsetof(struct bwtree_ioc_pair, value));
-	BUILD_BUG_ON((int)BWTREE_NR_KINDS != (int)BWTREE_IOC_REC_NR);
-	BUILD_BUG_ON(BWTREE_IOC_REC_NR > BWTREE_IOC_REC_SLOTS);
-	BUILD_BUG_ON((int)BWTREE_MERGE != (int)BWTREE_IOC_REC_MERGE);
 	BUILD_BUG_ON(ARRAY_SIZE(bwdev_ioctl_ops) != BWTREE_CMD_BATCH + 1);
 }
 
