@@ -66,8 +66,9 @@ static int bwdev_debugfs_validate_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bwdev_debugfs_validate);
 
-static ssize_t bwdev_debugfs_dump_write(struct file *file, const char __user *ubuf,
-				     size_t len, loff_t *ppos)
+static ssize_t bwdev_debugfs_dump_write(struct file *file,
+					const char __user *ubuf, size_t len,
+					loff_t *ppos)
 {
 	struct bwdev_tree *bt = file->private_data;
 
