@@ -136,6 +136,7 @@ typedef int (*bwtree_scan_fn)(void *arg, s64 key, u64 value);
 int bwtree_init(void);
 void bwtree_exit(void);
 
+int bwtree_check_params(const struct bwtree_params *params);
 struct bwtree *bwtree_create(const struct bwtree_params *params);
 void bwtree_destroy(struct bwtree *tree);
 

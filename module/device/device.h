@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * bwtree - /dev/bwtree: what main.c, ioctl.c, registry.c and sysfs.c share.
+ * bwtree - /dev/bwtree: what main.c, ioctl.c, registry.c, debugfs.c and
+ * sysfs.c share.
  *
  * Prefixes: bwdev_ for the device as a whole, bwdev_tree_ for a tree as the
  * device sees it (struct bwdev_tree: a core tree plus its name, reference
@@ -62,21 +63,24 @@ DECLARE_PER_CPU(struct bwdev_counters, bwdev_counters);
 extern struct bwtree_account bwdev_account;
 extern umode_t bwdev_mode;
 
-/* registry.c: the registry of trees and their debugfs directories. */
+/* registry.c: the registry of trees. */
 int bwdev_tree_valid_name(const char *name, size_t len);
 struct bwdev_tree *bwdev_tree_create(const char *name,
 				     const struct bwtree_params *params);
 struct bwdev_tree *bwdev_tree_find(const char *name);
 int bwdev_tree_unlink(const char *name);
 void bwdev_tree_unlink_tree(struct bwdev_tree *bt);
-void bwdev_tree_get(struct bwdev_tree *bt);
 void bwdev_tree_put(struct bwdev_tree *bt);
 int bwdev_tree_list(char *buf, u32 *len, u32 *num);
-void bwdev_tree_destroy_all(void);
 unsigned long bwdev_tree_nr_named(void);
 unsigned long bwdev_tree_nr_anon(void);
-int bwdev_tree_init(void);
 void bwdev_tree_exit(void);
+
+/* debugfs.c: the trees' directories under /sys/kernel/debug/bwtree. */
+void bwdev_debugfs_add_tree(struct bwdev_tree *bt);
+void bwdev_debugfs_remove_tree(struct bwdev_tree *bt);
+void bwdev_debugfs_init(void);
+void bwdev_debugfs_exit(void);
 
 /* ioctl.c: the misc device. */
 int bwdev_init(void);

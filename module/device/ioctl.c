@@ -8,6 +8,7 @@
  * ioctl call as the dispatcher hands it to a handler.
  */
 
+#include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/err.h>
@@ -34,19 +35,45 @@
  * and reads the structure with copy_struct_from_user(), which zero-fills a
  * shorter structure and fails with -E2BIG on non-zero bytes past ours.
  *
- * Handlers check their arguments in one order: flags and reserved fields
- * (-EINVAL), write access (-EBADF), capability (-EPERM), the bound tree
- * (-ENOTCONN), then the other fields.  Nothing changes before every check
- * has passed and every byte of user input has been copied in.  Mutations
- * that write results back (UPSERT, DELETE, BATCH) first prove the fields
- * they will write writable by storing back the bytes just read from them,
- * which changes nothing the caller can see, and after the change store their
- * results with put_user() or unsafe_put_user(), so an injected
- * copy_to_user() failure can only happen before a change.  SCAN changes
- * nothing, and checks its whole output array with fault_in_safe_writeable()
- * before scanning, so that a bad buffer fails whether or not the range holds
- * keys.
+ * The entry also says what every call of the command must pass before its
+ * handler runs, and bwdev_ioctl() checks it in one order: flag bits outside
+ * the command's mask or a non-zero ``__reserved`` field (-EINVAL), a
+ * mutation through a file opened without write access (-EBADF), an
+ * administrative command without CAP_SYS_ADMIN (-EPERM; CREATE with ANON is
+ * exempt), a data operation on a file bound to no tree (-ENOTCONN).  The
+ * handler then checks the other fields, and does its work; BATCH, whose
+ * ops decide whether it mutates, checks each op's kind and flags (-EINVAL),
+ * then each op's need of write access (-EBADF).
+ *
+ * Nothing changes before every check has passed and every byte of user
+ * input has been copied in.  Mutations that write results back (UPSERT,
+ * DELETE, BATCH) first prove the fields they will write writable by storing
+ * back the bytes just read from them, which changes nothing the caller can
+ * see, and after the change store their results with put_user() or
+ * unsafe_put_user(), so an injected copy_to_user() failure can only happen
+ * before a change.  SCAN changes nothing, and checks its whole output array
+ * with fault_in_safe_writeable() before scanning, so that a bad buffer fails
+ * whether or not the range holds keys.
  */
+
+/*
+ * STATS copies the tree's records[], indexed by enum bwtree_kind, into the
+ * user's, indexed by the BWTREE_IOC_REC_* the uapi header names itself:
+ * every index must be its kind, and every kind must have an index.
+ */
+#define BWDEV_REC_IS_KIND(_kind)					\
+	static_assert((int)BWTREE_IOC_REC_##_kind == (int)BWTREE_##_kind)
+BWDEV_REC_IS_KIND(LEAF);
+BWDEV_REC_IS_KIND(INNER);
+BWDEV_REC_IS_KIND(INSERT);
+BWDEV_REC_IS_KIND(DELETE);
+BWDEV_REC_IS_KIND(SPLIT);
+BWDEV_REC_IS_KIND(INDEX);
+BWDEV_REC_IS_KIND(INDEX_DEL);
+BWDEV_REC_IS_KIND(REMOVE);
+BWDEV_REC_IS_KIND(MERGE);
+static_assert((int)BWTREE_IOC_REC_NR == (int)BWTREE_NR_KINDS);
+static_assert(BWTREE_IOC_REC_NR <= BWTREE_IOC_REC_SLOTS);
 
 DEFINE_PER_CPU(struct bwdev_counters, bwdev_counters);
 
@@ -63,6 +90,7 @@ struct bwdev_file {
  * struct bwdev_ucmd - one ioctl call
  * @file: the file
  * @bf: its struct bwdev_file
+ * @bt: the tree @bf is bound to, for a command that needs one; else NULL
  * @ubuffer: the user's structure
  * @user_size: its size as the user gave it
  * @cmd: the structure, copied in
@@ -70,12 +98,20 @@ struct bwdev_file {
 struct bwdev_ucmd {
 	struct file *file;
 	struct bwdev_file *bf;
+	struct bwdev_tree *bt;
 	void __user *ubuffer;
 	u32 user_size;
 	void *cmd;
 };
 
+/* The fields every command's structure starts with. */
+struct bwdev_ucmd_head {
+	u32 size;
+	u32 flags;
+};
+
 union bwdev_ucmd_buffer {
+	struct bwdev_ucmd_head head;
 	struct bwtree_ioc_info info;
 	struct bwtree_ioc_create create;
 	struct bwtree_ioc_name name;
@@ -147,8 +183,6 @@ static int bwdev_ioc_get_info(struct bwdev_ucmd *ucmd)
 {
 	struct bwtree_ioc_info *cmd = ucmd->cmd;
 
-	if (cmd->flags || cmd->__reserved)
-		return -EINVAL;
 	cmd->abi_version = BWTREE_IOC_ABI_VERSION;
 	cmd->name_max = BWTREE_IOC_NAME_MAX;
 	cmd->features = BWTREE_IOC_FEAT_NAMED | BWTREE_IOC_FEAT_ANON |
@@ -164,11 +198,6 @@ static int bwdev_ioc_get_info(struct bwdev_ucmd *ucmd)
 	return bwdev_respond(ucmd, sizeof(*cmd));
 }
 
-static bool bwdev_bad_node_size(u32 n)
-{
-	return n && (n < BWTREE_MIN_NODE || n > BWTREE_MAX_NODE);
-}
-
 static int bwdev_ioc_create(struct bwdev_ucmd *ucmd)
 {
 	struct bwtree_ioc_create *cmd = ucmd->cmd;
@@ -180,17 +209,15 @@ static int bwdev_ioc_create(struct bwdev_ucmd *ucmd)
 	long limit;
 	int ret;
 
-	if (cmd->flags & ~(BWTREE_IOC_CREATE_ANON | BWTREE_IOC_CREATE_ATTACH))
-		return -EINVAL;
-	if (!bwdev_writable(ucmd))
-		return -EBADF;
-	if (!anon && !capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (bwdev_bad_node_size(cmd->leaf_max) ||
-	    bwdev_bad_node_size(cmd->inner_max) ||
-	    cmd->chain_max > BWTREE_MAX_CHAIN ||
-	    cmd->max_bytes > LONG_MAX)
-		return -EINVAL;
+	params.leaf_max = cmd->leaf_max;
+	params.inner_max = cmd->inner_max;
+	params.chain_max = cmd->chain_max;
+	/* Saturate, so that a 32-bit kernel refuses what it cannot hold. */
+	params.max_bytes = min_t(u64, cmd->max_bytes, ULONG_MAX);
+	params.account = &bwdev_account;
+	ret = bwtree_check_params(&params);
+	if (ret)
+		return ret;
 	if (anon) {
 		if (cmd->name || cmd->name_len)
 			return -EINVAL;
@@ -206,11 +233,6 @@ static int bwdev_ioc_create(struct bwdev_ucmd *ucmd)
 	if (limit && atomic_long_read(&bwdev_account.bytes) >= limit)
 		return -ENOSPC;
 
-	params.leaf_max = cmd->leaf_max;
-	params.inner_max = cmd->inner_max;
-	params.chain_max = cmd->chain_max;
-	params.max_bytes = cmd->max_bytes;
-	params.account = &bwdev_account;
 	bt = bwdev_tree_create(anon ? NULL : name, &params);
 	if (IS_ERR(bt))
 		return PTR_ERR(bt);
@@ -233,12 +255,6 @@ static int bwdev_ioc_destroy(struct bwdev_ucmd *ucmd)
 	char name[BWTREE_IOC_NAME_MAX + 1];
 	int ret;
 
-	if (cmd->flags || cmd->__reserved)
-		return -EINVAL;
-	if (!bwdev_writable(ucmd))
-		return -EBADF;
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
 	ret = bwdev_get_name(name, cmd->name, cmd->name_len);
 	if (ret)
 		return ret;
@@ -252,8 +268,6 @@ static int bwdev_ioc_attach(struct bwdev_ucmd *ucmd)
 	struct bwdev_tree *bt;
 	int ret;
 
-	if (cmd->flags || cmd->__reserved)
-		return -EINVAL;
 	ret = bwdev_get_name(name, cmd->name, cmd->name_len);
 	if (ret)
 		return ret;
@@ -276,8 +290,6 @@ static int bwdev_ioc_list(struct bwdev_ucmd *ucmd)
 	int tries = 0;
 	int ret;
 
-	if (cmd->flags)
-		return -EINVAL;
 	/*
 	 * Size the kernel buffer by the number of trees now; should trees be
 	 * created meanwhile, try again, a few times, before telling the user.
@@ -308,50 +320,24 @@ static int bwdev_ioc_list(struct bwdev_ucmd *ucmd)
 	return bwdev_respond(ucmd, sizeof(*cmd)) ?: ret;
 }
 
-/* The bound tree of a data operation; -EBADF or -ENOTCONN. */
-static struct bwdev_tree *bwdev_data_tree(struct bwdev_ucmd *ucmd,
-					  bool mutation)
-{
-	struct bwdev_tree *bt;
-
-	if (mutation && !bwdev_writable(ucmd))
-		return ERR_PTR(-EBADF);
-	bt = bwdev_file_tree(ucmd->bf);
-	if (!bt)
-		return ERR_PTR(-ENOTCONN);
-	return bt;
-}
-
 static int bwdev_ioc_insert(struct bwdev_ucmd *ucmd)
 {
 	struct bwtree_ioc_kv *cmd = ucmd->cmd;
-	struct bwdev_tree *bt;
 
-	if (cmd->flags || cmd->__reserved)
-		return -EINVAL;
-	bt = bwdev_data_tree(ucmd, true);
-	if (IS_ERR(bt))
-		return PTR_ERR(bt);
-	return bwtree_insert(bt->tree, cmd->key, cmd->value);
+	return bwtree_insert(ucmd->bt->tree, cmd->key, cmd->value);
 }
 
 static int bwdev_ioc_upsert(struct bwdev_ucmd *ucmd)
 {
 	struct bwtree_ioc_kv *cmd = ucmd->cmd;
 	struct bwtree_ioc_kv __user *ukv = ucmd->ubuffer;
-	struct bwdev_tree *bt;
 	bool replaced = false;
 	int ret;
 
-	if (cmd->flags || cmd->__reserved)
-		return -EINVAL;
-	bt = bwdev_data_tree(ucmd, true);
-	if (IS_ERR(bt))
-		return PTR_ERR(bt);
 	/* Prove @replaced writable: store back what was read. */
 	if (put_user(cmd->replaced, &ukv->replaced))
 		return -EFAULT;
-	ret = bwtree_upsert(bt->tree, cmd->key, cmd->value, &replaced);
+	ret = bwtree_upsert(ucmd->bt->tree, cmd->key, cmd->value, &replaced);
 	if (ret)
 		return ret;
 	if (put_user((u32)replaced, &ukv->replaced))
@@ -363,20 +349,14 @@ static int bwdev_ioc_delete(struct bwdev_ucmd *ucmd)
 {
 	struct bwtree_ioc_kv *cmd = ucmd->cmd;
 	struct bwtree_ioc_kv __user *ukv = ucmd->ubuffer;
-	struct bwdev_tree *bt;
 	u64 value;
 	int ret;
 
-	if (cmd->flags || cmd->__reserved)
-		return -EINVAL;
-	bt = bwdev_data_tree(ucmd, true);
-	if (IS_ERR(bt))
-		return PTR_ERR(bt);
 	/* Prove the outputs writable: store back what was read. */
 	if (put_user(cmd->value, &ukv->value) ||
 	    put_user(cmd->replaced, &ukv->replaced))
 		return -EFAULT;
-	ret = bwtree_delete(bt->tree, cmd->key, &value);
+	ret = bwtree_delete(ucmd->bt->tree, cmd->key, &value);
 	if (ret)
 		return ret;
 	if (put_user(value, &ukv->value) || put_user(0U, &ukv->replaced))
@@ -387,16 +367,10 @@ static int bwdev_ioc_delete(struct bwdev_ucmd *ucmd)
 static int bwdev_ioc_lookup(struct bwdev_ucmd *ucmd)
 {
 	struct bwtree_ioc_kv *cmd = ucmd->cmd;
-	struct bwdev_tree *bt;
 	u64 value;
 	int ret;
 
-	if (cmd->flags || cmd->__reserved)
-		return -EINVAL;
-	bt = bwdev_data_tree(ucmd, false);
-	if (IS_ERR(bt))
-		return PTR_ERR(bt);
-	ret = bwtree_lookup(bt->tree, cmd->key, &value);
+	ret = bwtree_lookup(ucmd->bt->tree, cmd->key, &value);
 	if (ret)
 		return ret;
 	cmd->value = value;
@@ -407,14 +381,8 @@ static int bwdev_ioc_lookup(struct bwdev_ucmd *ucmd)
 static int bwdev_ioc_count(struct bwdev_ucmd *ucmd)
 {
 	struct bwtree_ioc_count *cmd = ucmd->cmd;
-	struct bwdev_tree *bt;
 
-	if (cmd->flags)
-		return -EINVAL;
-	bt = bwdev_data_tree(ucmd, false);
-	if (IS_ERR(bt))
-		return PTR_ERR(bt);
-	cmd->count = bwtree_count(bt->tree);
+	cmd->count = bwtree_count(ucmd->bt->tree);
 	return bwdev_respond(ucmd, sizeof(*cmd));
 }
 
@@ -423,16 +391,10 @@ static int bwdev_ioc_stats(struct bwdev_ucmd *ucmd)
 	struct bwtree_ioc_stats *cmd = ucmd->cmd;
 	struct bwtree_params params;
 	struct bwtree_stats st;
-	struct bwdev_tree *bt;
 	int i;
 
-	if (cmd->flags || cmd->__reserved)
-		return -EINVAL;
-	bt = bwdev_data_tree(ucmd, false);
-	if (IS_ERR(bt))
-		return PTR_ERR(bt);
-	bwtree_get_stats(bt->tree, &st);
-	bwtree_get_params(bt->tree, &params);
+	bwtree_get_stats(ucmd->bt->tree, &st);
+	bwtree_get_params(ucmd->bt->tree, &params);
 	cmd->count = st.count;
 	cmd->height = st.height;
 	cmd->pages = st.pages;
@@ -448,7 +410,7 @@ static int bwdev_ioc_stats(struct bwdev_ucmd *ucmd)
 	cmd->chain_max = params.chain_max;
 	cmd->max_bytes = params.max_bytes;
 	for (i = 0; i < BWTREE_IOC_REC_SLOTS; i++)
-		cmd->records[i] = i < BWTREE_NR_KINDS ? st.records[i] : 0;
+		cmd->records[i] = i < BWTREE_IOC_REC_NR ? st.records[i] : 0;
 	return bwdev_respond(ucmd, sizeof(*cmd));
 }
 
@@ -457,18 +419,12 @@ static int bwdev_ioc_scan(struct bwdev_ucmd *ucmd)
 	struct bwtree_ioc_scan *cmd = ucmd->cmd;
 	void __user *upairs = u64_to_user_ptr(cmd->pairs);
 	struct bwtree_pair *pairs;
-	struct bwdev_tree *bt;
 	unsigned int flags = 0;
 	bool done = false;
 	size_t bytes;
 	s64 next = 0;
 	int ret;
 
-	if ((cmd->flags & ~BWTREE_IOC_SCAN_REVERSE) || cmd->__reserved)
-		return -EINVAL;
-	bt = bwdev_data_tree(ucmd, false);
-	if (IS_ERR(bt))
-		return PTR_ERR(bt);
 	if (cmd->lo > cmd->hi || !cmd->max || cmd->max > BWDEV_MAX_SCAN)
 		return -EINVAL;
 	if (cmd->flags & BWTREE_IOC_SCAN_REVERSE)
@@ -480,7 +436,7 @@ static int bwdev_ioc_scan(struct bwdev_ucmd *ucmd)
 	pairs = kvmalloc_array(cmd->max, sizeof(*pairs), GFP_KERNEL);
 	if (!pairs)
 		return -ENOMEM;
-	ret = bwtree_scan_batch(bt->tree, cmd->lo, cmd->hi, flags, pairs,
+	ret = bwtree_scan_batch(ucmd->bt->tree, cmd->lo, cmd->hi, flags, pairs,
 				cmd->max, &next, &done);
 	if (ret < 0)
 		goto free_pairs;
@@ -559,17 +515,11 @@ static int bwdev_ioc_batch(struct bwdev_ucmd *ucmd)
 	struct bwtree_ioc_batch_op __user *uops = u64_to_user_ptr(cmd->ops);
 	struct bwtree_ioc_batch_op *ops;
 	bool writable = bwdev_writable(ucmd);
-	struct bwdev_tree *bt;
 	s64 stop = 0;
 	size_t bytes;
 	u32 i, done;
 	int ret;
 
-	if (cmd->flags)
-		return -EINVAL;
-	bt = bwdev_data_tree(ucmd, false);
-	if (IS_ERR(bt))
-		return PTR_ERR(bt);
 	if (!cmd->count || cmd->count > BWDEV_MAX_BATCH)
 		return -EINVAL;
 	bytes = (size_t)cmd->count * sizeof(*ops);
@@ -600,7 +550,7 @@ static int bwdev_ioc_batch(struct bwdev_ucmd *ucmd)
 	}
 
 	for (done = 0; done < cmd->count; done++) {
-		s64 res = bwdev_batch_run(bt->tree, &ops[done]);
+		s64 res = bwdev_batch_run(ucmd->bt->tree, &ops[done]);
 
 		ops[done].result = res;
 		if (res < 0 && res != -EEXIST && res != -ENOENT) {
@@ -628,53 +578,133 @@ free_ops:
  * @size: size of the command's structure in this version
  * @min_size: size of its first version: less is -EINVAL
  * @ioctl_num: the full command word
- * @execute: the handler
+ * @flags: the flag bits the command knows; others are -EINVAL
+ * @reserved: offset of the structure's ``__reserved`` field, which must be
+ *	0 (-EINVAL); 0 when it has none
+ * @mutates: needs a file opened for writing (-EBADF)
+ * @admin: needs CAP_SYS_ADMIN (-EPERM) ...
+ * @admin_unless: ... unless the call sets one of these flags
+ * @needs_tree: needs a bound tree (-ENOTCONN), handed over in
+ *	&bwdev_ucmd.bt
+ * @execute: the handler, called once every check above has passed
  */
 struct bwdev_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int ioctl_num;
+	u32 flags;
+	unsigned int reserved;
+	bool mutates;
+	bool admin;
+	u32 admin_unless;
+	bool needs_tree;
 	int (*execute)(struct bwdev_ucmd *ucmd);
 };
 
-#define BWDEV_IOCTL_OP(_name, _fn, _struct, _last)			\
+/*
+ * One entry of bwdev_ioctl_ops[]; the optional arguments set the checks,
+ * e.g. .mutates = true.  Every structure must fit the buffer and start with
+ * the fields of struct bwdev_ucmd_head.
+ */
+#define BWDEV_IOCTL_OP(_name, _fn, _struct, _last, ...)			\
 	[BWTREE_CMD_##_name] = {					\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union bwdev_ucmd_buffer) < \
-					  sizeof(_struct)),		\
+					  sizeof(_struct)) +		\
+			BUILD_BUG_ON_ZERO(offsetof(_struct, flags) !=	\
+					  offsetof(struct bwdev_ucmd_head, \
+						   flags)),		\
 		.min_size = offsetofend(_struct, _last),		\
 		.ioctl_num = BWTREE_IOC_##_name,			\
 		.execute = _fn,						\
+		__VA_ARGS__						\
 	}
+
+/* .reserved of a structure with a __u32 __reserved field. */
+#define BWDEV_RESERVED(_struct)						\
+	(offsetof(_struct, __reserved) +				\
+	 BUILD_BUG_ON_ZERO(sizeof_field(_struct, __reserved) != sizeof(u32)))
 
 static const struct bwdev_ioctl_op bwdev_ioctl_ops[] = {
 	BWDEV_IOCTL_OP(GET_INFO, bwdev_ioc_get_info,
-		       struct bwtree_ioc_info, bytes),
+		       struct bwtree_ioc_info, bytes,
+		       .reserved = BWDEV_RESERVED(struct bwtree_ioc_info)),
 	BWDEV_IOCTL_OP(CREATE, bwdev_ioc_create,
-		       struct bwtree_ioc_create, chain_max),
+		       struct bwtree_ioc_create, chain_max,
+		       .flags = BWTREE_IOC_CREATE_ANON |
+				BWTREE_IOC_CREATE_ATTACH,
+		       .mutates = true, .admin = true,
+		       .admin_unless = BWTREE_IOC_CREATE_ANON),
 	BWDEV_IOCTL_OP(DESTROY, bwdev_ioc_destroy,
-		       struct bwtree_ioc_name, __reserved),
+		       struct bwtree_ioc_name, __reserved,
+		       .reserved = BWDEV_RESERVED(struct bwtree_ioc_name),
+		       .mutates = true, .admin = true),
 	BWDEV_IOCTL_OP(LIST, bwdev_ioc_list,
 		       struct bwtree_ioc_list, num_trees),
 	BWDEV_IOCTL_OP(ATTACH, bwdev_ioc_attach,
-		       struct bwtree_ioc_name, __reserved),
+		       struct bwtree_ioc_name, __reserved,
+		       .reserved = BWDEV_RESERVED(struct bwtree_ioc_name)),
 	BWDEV_IOCTL_OP(INSERT, bwdev_ioc_insert,
-		       struct bwtree_ioc_kv, __reserved),
+		       struct bwtree_ioc_kv, __reserved,
+		       .reserved = BWDEV_RESERVED(struct bwtree_ioc_kv),
+		       .mutates = true, .needs_tree = true),
 	BWDEV_IOCTL_OP(UPSERT, bwdev_ioc_upsert,
-		       struct bwtree_ioc_kv, __reserved),
+		       struct bwtree_ioc_kv, __reserved,
+		       .reserved = BWDEV_RESERVED(struct bwtree_ioc_kv),
+		       .mutates = true, .needs_tree = true),
 	BWDEV_IOCTL_OP(DELETE, bwdev_ioc_delete,
-		       struct bwtree_ioc_kv, __reserved),
+		       struct bwtree_ioc_kv, __reserved,
+		       .reserved = BWDEV_RESERVED(struct bwtree_ioc_kv),
+		       .mutates = true, .needs_tree = true),
 	BWDEV_IOCTL_OP(LOOKUP, bwdev_ioc_lookup,
-		       struct bwtree_ioc_kv, __reserved),
+		       struct bwtree_ioc_kv, __reserved,
+		       .reserved = BWDEV_RESERVED(struct bwtree_ioc_kv),
+		       .needs_tree = true),
 	BWDEV_IOCTL_OP(COUNT, bwdev_ioc_count,
-		       struct bwtree_ioc_count, count),
+		       struct bwtree_ioc_count, count,
+		       .needs_tree = true),
 	BWDEV_IOCTL_OP(STATS, bwdev_ioc_stats,
-		       struct bwtree_ioc_stats, records),
+		       struct bwtree_ioc_stats, records,
+		       .reserved = BWDEV_RESERVED(struct bwtree_ioc_stats),
+		       .needs_tree = true),
 	BWDEV_IOCTL_OP(SCAN, bwdev_ioc_scan,
-		       struct bwtree_ioc_scan, __reserved),
+		       struct bwtree_ioc_scan, __reserved,
+		       .flags = BWTREE_IOC_SCAN_REVERSE,
+		       .reserved = BWDEV_RESERVED(struct bwtree_ioc_scan),
+		       .needs_tree = true),
+	/* Whether a BATCH mutates depends on its ops: it checks them. */
 	BWDEV_IOCTL_OP(BATCH, bwdev_ioc_batch,
-		       struct bwtree_ioc_batch, done),
+		       struct bwtree_ioc_batch, done,
+		       .needs_tree = true),
 };
+
+/*
+ * The checks every call of @op must pass, in their order (see "The ioctl
+ * path"); @buf is the structure, copied in.
+ */
+static int bwdev_ioctl_check(const struct bwdev_ioctl_op *op,
+			     struct bwdev_ucmd *ucmd,
+			     const union bwdev_ucmd_buffer *buf)
+{
+	u32 flags = buf->head.flags;
+
+	if (flags & ~op->flags)
+		return -EINVAL;
+	if (op->reserved &&
+	    *(const u32 *)((const u8 *)buf + op->reserved))
+		return -EINVAL;
+	if (op->mutates && !bwdev_writable(ucmd))
+		return -EBADF;
+	if (op->admin && !(flags & op->admin_unless) &&
+	    !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (op->needs_tree) {
+		ucmd->bt = bwdev_file_tree(ucmd->bf);
+		if (!ucmd->bt)
+			return -ENOTCONN;
+	}
+	return 0;
+}
 
 static long bwdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
@@ -713,6 +743,9 @@ static long bwdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	ucmd.cmd = &buf;
 	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
 				    ucmd.user_size);
+	if (ret)
+		goto out;
+	ret = bwdev_ioctl_check(op, &ucmd, &buf);
 	if (ret)
 		goto out;
 	ret = op->execute(&ucmd);
@@ -779,9 +812,6 @@ static void bwdev_check_abi(void)
 		     offsetof(struct bwtree_ioc_pair, key));
 	BUILD_BUG_ON(offsetof(struct bwtree_pair, value) !=
 		     offsetof(struct bwtree_ioc_pair, value));
-	BUILD_BUG_ON((int)BWTREE_NR_KINDS != (int)BWTREE_IOC_REC_NR);
-	BUILD_BUG_ON(BWTREE_IOC_REC_NR > BWTREE_IOC_REC_SLOTS);
-	BUILD_BUG_ON((int)BWTREE_MERGE != (int)BWTREE_IOC_REC_MERGE);
 	BUILD_BUG_ON(ARRAY_SIZE(bwdev_ioctl_ops) != BWTREE_CMD_BATCH + 1);
 }
 

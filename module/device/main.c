@@ -77,12 +77,10 @@ static int __init bwtree_module_init(void)
 	ret = bwtree_init();
 	if (ret)
 		return ret;
-	ret = bwdev_tree_init();
-	if (ret)
-		goto exit_core;
+	bwdev_debugfs_init();
 	ret = bwdev_sysfs_init();
 	if (ret)
-		goto exit_trees;
+		goto exit_debugfs;
 	ret = bwdev_init();
 	if (ret)
 		goto exit_sysfs;
@@ -90,22 +88,23 @@ static int __init bwtree_module_init(void)
 
 exit_sysfs:
 	bwdev_sysfs_exit();
-exit_trees:
-	bwdev_tree_exit();
-exit_core:
+exit_debugfs:
+	bwdev_debugfs_exit();
 	bwtree_exit();
 	return ret;
 }
 
 /*
  * Device first, so no file can be opened (none is open: each holds a
- * module reference); then the named trees; then the core's caches, after
+ * module reference); then the named trees, whose debugfs directories go
+ * with them, and the debugfs root; then the core's caches, after
  * bwtree_exit()'s rcu_barrier().
  */
 static void __exit bwtree_module_exit(void)
 {
 	bwdev_exit();
 	bwdev_tree_exit();
+	bwdev_debugfs_exit();
 	bwdev_sysfs_exit();
 	bwtree_exit();
 }

@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bwtree - the trees /dev/bwtree knows: named and anonymous, their lifetimes
- * and their debugfs directories.
+ * bwtree - the trees /dev/bwtree knows: named and anonymous, and their
+ * lifetimes.  Their debugfs directories are debugfs.c's.
  *
  * Prefixes: bwdev_tree_ for struct bwdev_tree and the registry; @bt is a
  * struct bwdev_tree.
  */
 
 #include <linux/atomic.h>
-#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -47,100 +45,6 @@ static LIST_HEAD(bwdev_trees);
 static unsigned long bwdev_nr_named;
 static atomic_long_t bwdev_nr_anon = ATOMIC_LONG_INIT(0);
 static atomic64_t bwdev_next_id = ATOMIC64_INIT(0);
-static struct dentry *bwdev_debugfs_root;
-
-static int bwdev_tree_stats_show(struct seq_file *m, void *unused)
-{
-	struct bwdev_tree *bt = m->private;
-	struct bwtree_stats st;
-	int i;
-
-	bwtree_get_stats(bt->tree, &st);
-	seq_printf(m, "count %llu\n", st.count);
-	seq_printf(m, "height %llu\n", st.height);
-	seq_printf(m, "pages %llu\n", st.pages);
-	seq_printf(m, "bytes %llu\n", st.bytes);
-	seq_printf(m, "consolidations %llu\n", st.consolidations);
-	seq_printf(m, "splits %llu\n", st.splits);
-	seq_printf(m, "merges %llu\n", st.merges);
-	seq_printf(m, "cas_failures %llu\n", st.cas_failures);
-	seq_printf(m, "retries %llu\n", st.retries);
-	seq_printf(m, "reader_yields %llu\n", st.reader_yields);
-	seq_printf(m, "longest_chain %llu\n", st.longest_chain);
-	for (i = 0; i < BWTREE_NR_KINDS; i++)
-		seq_printf(m, "records_%s %llu\n", bwtree_kind_name(i), st.records[i]);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(bwdev_tree_stats);
-
-static int bwdev_tree_params_show(struct seq_file *m, void *unused)
-{
-	struct bwdev_tree *bt = m->private;
-	struct bwtree_params p;
-
-	bwtree_get_params(bt->tree, &p);
-	seq_printf(m, "leaf_max %u\n", p.leaf_max);
-	seq_printf(m, "inner_max %u\n", p.inner_max);
-	seq_printf(m, "chain_max %u\n", p.chain_max);
-	seq_printf(m, "max_bytes %lu\n", p.max_bytes);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(bwdev_tree_params);
-
-static int bwdev_tree_validate_show(struct seq_file *m, void *unused)
-{
-	struct bwdev_tree *bt = m->private;
-
-	seq_printf(m, "%d\n", bwtree_validate(bt->tree));
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(bwdev_tree_validate);
-
-static ssize_t bwdev_tree_dump_write(struct file *file, const char __user *ubuf,
-				     size_t len, loff_t *ppos)
-{
-	struct bwdev_tree *bt = file->private_data;
-
-	bwtree_dump(bt->tree);
-	return len;
-}
-
-static const struct file_operations bwdev_tree_dump_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = bwdev_tree_dump_write,
-	.llseek = noop_llseek,
-};
-
-/*
- * Make the tree's debugfs directory.  Failure is not an error: debugfs is
- * for people, and the tree works without it.
- */
-static void bwdev_tree_debugfs_add(struct bwdev_tree *bt)
-{
-	char anon[32];
-	struct dentry *dir;
-
-	if (IS_ERR_OR_NULL(bwdev_debugfs_root))
-		return;
-	if (bt->anon)
-		snprintf(anon, sizeof(anon), "anon:%llu", bt->id);
-	dir = debugfs_create_dir(bt->anon ? anon : bt->name, bwdev_debugfs_root);
-	if (IS_ERR(dir))
-		return;
-	debugfs_create_file("stats", 0400, dir, bt, &bwdev_tree_stats_fops);
-	debugfs_create_file("params", 0400, dir, bt, &bwdev_tree_params_fops);
-	debugfs_create_file("validate", 0400, dir, bt,
-			    &bwdev_tree_validate_fops);
-	debugfs_create_file("dump", 0200, dir, bt, &bwdev_tree_dump_fops);
-	bt->debugfs = dir;
-}
-
-static void bwdev_tree_debugfs_remove(struct bwdev_tree *bt)
-{
-	debugfs_remove(bt->debugfs);
-	bt->debugfs = NULL;
-}
 
 /**
  * bwdev_tree_valid_name() - check a tree name
@@ -236,7 +140,7 @@ struct bwdev_tree *bwdev_tree_create(const char *name,
 		}
 		bt->tree = tree;
 		atomic_long_inc(&bwdev_nr_anon);
-		bwdev_tree_debugfs_add(bt);
+		bwdev_debugfs_add_tree(bt);
 		return bt;
 	}
 
@@ -256,7 +160,7 @@ struct bwdev_tree *bwdev_tree_create(const char *name,
 		goto unlock;
 	}
 	bt->tree = tree;
-	bwdev_tree_debugfs_add(bt);
+	bwdev_debugfs_add_tree(bt);
 	bwdev_tree_link_locked(bt);
 	kref_get(&bt->ref);	/* the registry's */
 	mutex_unlock(&bwdev_lock);
@@ -295,7 +199,7 @@ static void bwdev_tree_unlink_locked(struct bwdev_tree *bt)
 	list_del_init(&bt->link);
 	WRITE_ONCE(bwdev_nr_named, bwdev_nr_named - 1);
 	/* Waits for debugfs readers; they never take bwdev_lock. */
-	bwdev_tree_debugfs_remove(bt);
+	bwdev_debugfs_remove_tree(bt);
 }
 
 /**
@@ -345,24 +249,13 @@ void bwdev_tree_unlink_tree(struct bwdev_tree *bt)
 		bwdev_tree_put(bt);
 }
 
-/**
- * bwdev_tree_get() - take a reference on a tree
- * @bt: a tree the caller already holds a reference on
- *
- * Context: Any context.
- */
-void bwdev_tree_get(struct bwdev_tree *bt)
-{
-	kref_get(&bt->ref);
-}
-
 static void bwdev_tree_release(struct kref *ref)
 {
 	struct bwdev_tree *bt = container_of(ref, struct bwdev_tree, ref);
 
 	/* A named tree left the list, and debugfs, when it was unlinked. */
 	WARN_ON(!list_empty(&bt->link));
-	bwdev_tree_debugfs_remove(bt);
+	bwdev_debugfs_remove_tree(bt);
 	if (bt->anon)
 		atomic_long_dec(&bwdev_nr_anon);
 	bwtree_destroy(bt->tree);
@@ -419,14 +312,14 @@ int bwdev_tree_list(char *buf, u32 *len, u32 *num)
 }
 
 /**
- * bwdev_tree_destroy_all() - unlink every named tree, at module unload
+ * bwdev_tree_exit() - unlink and free every named tree, at module unload
  *
  * No file is open then (each holds a module reference), so each tree's
  * last reference is the registry's and the tree is freed here.
  *
- * Context: Process context; takes bwdev_lock.
+ * Context: Module exit, after the device is gone; takes bwdev_lock.
  */
-void bwdev_tree_destroy_all(void)
+void bwdev_tree_exit(void)
 {
 	struct bwdev_tree *bt, *tmp;
 
@@ -460,28 +353,4 @@ unsigned long bwdev_tree_nr_named(void)
 unsigned long bwdev_tree_nr_anon(void)
 {
 	return atomic_long_read(&bwdev_nr_anon);
-}
-
-/**
- * bwdev_tree_init() - make /sys/kernel/debug/bwtree
- *
- * Context: Module init.
- * Return: 0; a debugfs failure only loses the statistics files.
- */
-int bwdev_tree_init(void)
-{
-	bwdev_debugfs_root = debugfs_create_dir("bwtree", NULL);
-	return 0;
-}
-
-/**
- * bwdev_tree_exit() - free every named tree and /sys/kernel/debug/bwtree
- *
- * Context: Module exit, after the device is gone.
- */
-void bwdev_tree_exit(void)
-{
-	bwdev_tree_destroy_all();
-	debugfs_remove(bwdev_debugfs_root);
-	bwdev_debugfs_root = NULL;
 }

@@ -334,7 +334,20 @@ restart:
 	}
 }
 
-static int bwt_check_params(const struct bwtree_params *p)
+/**
+ * bwtree_check_params() - check tunables as bwtree_create() will
+ * @p: the tunables
+ *
+ * leaf_max and inner_max are 0 or %BWTREE_MIN_NODE to %BWTREE_MAX_NODE,
+ * chain_max is at most %BWTREE_MAX_CHAIN, and max_bytes at most LONG_MAX
+ * (the tree compares it with a signed byte count).  @p->account is not
+ * looked at.  Callers that take tunables from elsewhere, such as an ioctl,
+ * check them here rather than with rules of their own.
+ *
+ * Context: Any context.
+ * Return: 0 when bwtree_create() accepts @p, -EINVAL when it does not.
+ */
+int bwtree_check_params(const struct bwtree_params *p)
 {
 	if (p->leaf_max && (p->leaf_max < BWTREE_MIN_NODE ||
 			    p->leaf_max > BWTREE_MAX_NODE))
@@ -344,8 +357,11 @@ static int bwt_check_params(const struct bwtree_params *p)
 		return -EINVAL;
 	if (p->chain_max > BWTREE_MAX_CHAIN)
 		return -EINVAL;
+	if (p->max_bytes > LONG_MAX)
+		return -EINVAL;
 	return 0;
 }
+EXPORT_SYMBOL_GPL(bwtree_check_params);
 
 /**
  * bwtree_create() - make an empty tree
@@ -362,7 +378,7 @@ struct bwtree *bwtree_create(const struct bwtree_params *params)
 	struct bwt_rec *root;
 	int ret;
 
-	ret = bwt_check_params(p);
+	ret = bwtree_check_params(p);
 	if (ret)
 		return ERR_PTR(ret);
 	tree = kzalloc(sizeof(*tree), GFP_KERNEL);

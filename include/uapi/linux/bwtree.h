@@ -354,7 +354,12 @@ struct bwtree_ioc_count {
 
 #define BWTREE_IOC_COUNT	_IO(BWTREE_IOC_TYPE, BWTREE_CMD_COUNT)
 
-/* Indexes of struct bwtree_ioc_stats.records: the kinds of record. */
+/*
+ * Indexes of struct bwtree_ioc_stats.records: the kinds of record.  This
+ * list is the ABI: an index never changes meaning, a new kind takes the
+ * next free index and raises BWTREE_IOC_REC_NR, and slots up to
+ * BWTREE_IOC_REC_SLOTS are there for such kinds.
+ */
 enum {
 	BWTREE_IOC_REC_LEAF,		/* base leaf */
 	BWTREE_IOC_REC_INNER,		/* base inner node */
