@@ -97,7 +97,8 @@ struct bwtree;
  * @high: first key the node no longer holds (exclusive), unless @hinf
  * @right: pid of the right sibling, or BWT_NIL
  * @rcu: for freeing after a grace period
- * @dead: set once the record is retired; a stale reader may restart
+ * @dead: set when the record is retired, before call_rcu(); only
+ *	bwtree_validate() reads it, to find a retired record still reachable
  * @idx_hinf: INDEX, INDEX_DEL: @idx.hi is +infinity
  * @cap: base nodes: capacity of @keys and of the values after it
  * @keys: base nodes: sorted keys, then @cap values (or child pids)
@@ -262,8 +263,14 @@ struct bwt_bag {
  */
 #define BWT_GATHER_MAX	(2 * (BWTREE_MAX_CHAIN + BWT_CHAIN_SLACK) + 8)
 
+/*
+ * A record of a chain with the key range it still decides: a walk narrows
+ * the range at a SPLIT delta (to the new high key) and at a MERGE delta
+ * (the absorbed chain keeps the keys at or above the separator, ->next
+ * those below).
+ */
 struct bwt_span {
-	const struct bwt_rec *base;
+	const struct bwt_rec *rec;
 	s64 lo;
 	s64 hi;
 	bool hinf;
@@ -275,6 +282,52 @@ struct bwt_gather {
 	unsigned int nd;
 	unsigned int ns;
 };
+
+/**
+ * DOC: Walking a chain
+ *
+ * Two walks cover every use of a chain, and both live in chain.c:
+ *
+ * - bwt_chain_step() walks towards one key: at a MERGE delta it takes the
+ *   absorbed chain (->merge.removed) for keys at or above the separator,
+ *   ->next for the others.  Searches and routing use it.
+ * - &struct bwt_chain visits every record of a chain, both branches of
+ *   every MERGE, each with the key range it still decides (&struct
+ *   bwt_span), newest first along every path.  Folding, freeing,
+ *   validation and the dump use it::
+ *
+ *	struct bwt_chain it;
+ *
+ *	bwt_chain_start(&it, top, top->low, top->high, top->hinf);
+ *	while (bwt_chain_next(&it))
+ *		use(it.at.rec, it.at.lo, it.at.hi, it.at.hinf);
+ *
+ *   The walk has advanced past it.at.rec when the body runs, so the body
+ *   may free it.  At a fork the walk goes on into the branch with fewer
+ *   records and stacks the other, so BWT_CHAIN_FORKS stacked branches
+ *   cover a chain of 2^BWT_CHAIN_FORKS records, far beyond the longest a
+ *   merge may build; a chain deeper than that sets ->bad and its
+ *   rest is not visited (->bad, also set for a delta without a next
+ *   record).
+ */
+#define BWT_CHAIN_FORKS	12
+
+struct bwt_chain {
+	struct bwt_span at;
+	struct bwt_span next;
+	struct bwt_span fork[BWT_CHAIN_FORKS];
+	unsigned int nfork;
+	bool bad;
+};
+
+/* The next record towards @key after @rec, NULL after a base node. */
+static inline const struct bwt_rec *
+bwt_chain_step(const struct bwt_rec *rec, s64 key)
+{
+	if (rec->kind == BWTREE_MERGE && key >= rec->merge.sep)
+		return rec->merge.removed;
+	return rec->next;
+}
 
 /*
  * One operation's preallocated memory: every allocation happens before
@@ -402,9 +455,21 @@ struct bwt_route {
 	u64 child;
 };
 
+void bwt_chain_start(struct bwt_chain *it, const struct bwt_rec *top, s64 lo,
+		     s64 hi, bool hinf);
+bool bwt_chain_next(struct bwt_chain *it);
 bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val);
 void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt);
-u64 bwt_route_child(const struct bwt_rec *rec, s64 key);
+
+/* bwt_route() without the entry's range, for searches. */
+static inline u64 bwt_route_child(const struct bwt_rec *rec, s64 key)
+{
+	struct bwt_route rt;
+
+	bwt_route(rec, key, &rt);
+	return rt.child;
+}
+
 int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 		struct bwt_gather *g);
 void bwt_rec_init_delta(struct bwt_rec *d, const struct bwt_rec *top,
