@@ -475,7 +475,7 @@ int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 void bwt_rec_init_delta(struct bwt_rec *d, const struct bwt_rec *top,
 			enum bwtree_kind kind);
 
-/* tree.c */
+/* descend.c */
 struct bwt_pos {
 	u64 pid;
 	struct bwt_rec *top;
@@ -487,14 +487,18 @@ struct bwt_pos {
 
 int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
 		struct bwt_pos *pos);
-struct bwt_rec *bwt_op_delta(struct bwt_op *op);
-void bwt_op_undelta(struct bwt_op *op, struct bwt_rec *d);
+const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key);
+
+/* op.c */
 void bwt_op_init(struct bwt_op *op, struct bwtree *tree, bool writer);
 int bwt_op_refill(struct bwt_op *op);
 void bwt_op_finish(struct bwt_op *op);
 void bwt_op_backoff(struct bwt_op *op);
+struct bwt_rec *bwt_op_delta(struct bwt_op *op);
+void bwt_op_undelta(struct bwt_op *op, struct bwt_rec *d);
+
+/* tree.c */
 void bwt_note_chain(struct bwtree *tree, unsigned int depth);
-unsigned int bwt_node_max(struct bwtree *tree, unsigned int level);
 
 /* Longest chain a merge may build; writers consolidate from chain_max. */
 static inline unsigned int bwt_chain_bound(const struct bwtree *tree)
