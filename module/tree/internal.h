@@ -17,6 +17,20 @@
 #include <linux/limits.h>
 #include <bwtree.h>
 
+/*
+ * Symbols only the KUnit suites use are exported to them alone, and only
+ * when the kernel has KUnit: <kunit/visibility.h> (6.2 and later), or the
+ * same by hand where Kbuild found no such header.
+ */
+#ifndef BWT_NO_KUNIT_VISIBILITY
+#include <kunit/visibility.h>
+#elif IS_ENABLED(CONFIG_KUNIT)
+#define EXPORT_SYMBOL_IF_KUNIT(symbol) \
+	EXPORT_SYMBOL_NS(symbol, EXPORTED_FOR_KUNIT_TESTING)
+#else
+#define EXPORT_SYMBOL_IF_KUNIT(symbol)	__ADDRESSABLE(symbol)
+#endif
+
 /**
  * DOC: Records and delta chains
  *

@@ -439,7 +439,8 @@ EXPORT_SYMBOL_GPL(bwtree_get_params);
 
 /**
  * bwtree_init() - set up the record caches
-
+ *
+ * Called by bwtree.ko's own init; not exported.
  *
  * Context: module init.
  * Return: 0 or -ENOMEM.
@@ -448,12 +449,12 @@ int bwtree_init(void)
 {
 	return bwt_records_init();
 }
-EXPORT_SYMBOL_GPL(bwtree_init);
 
 /**
  * bwtree_exit() - wait for deferred frees, then destroy the caches
  *
- * Every tree must have been destroyed.
+ * Every tree must have been destroyed.  Called by bwtree.ko's own exit;
+ * not exported.
  *
  * Context: module exit; sleeps.
  */
@@ -461,4 +462,3 @@ void bwtree_exit(void)
 {
 	bwt_records_exit();
 }
-EXPORT_SYMBOL_GPL(bwtree_exit);

@@ -203,7 +203,7 @@ out:
 	kfree(c.gather);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(bwtree_validate);
+EXPORT_SYMBOL_IF_KUNIT(bwtree_validate);
 
 static const char * const bwt_kind_name[BWTREE_NR_KINDS] = {
 	[BWTREE_LEAF] = "leaf",
@@ -228,7 +228,6 @@ const char *bwtree_kind_name(unsigned int kind)
 {
 	return kind < BWTREE_NR_KINDS ? bwt_kind_name[kind] : "?";
 }
-EXPORT_SYMBOL_GPL(bwtree_kind_name);
 
 /**
  * bwtree_dump() - print a tree's nodes to the kernel log, level by level
@@ -283,4 +282,4 @@ void bwtree_dump(struct bwtree *tree)
 	}
 	rcu_read_unlock();
 }
-EXPORT_SYMBOL_GPL(bwtree_dump);
+EXPORT_SYMBOL_IF_KUNIT(bwtree_dump);
