@@ -17,13 +17,13 @@
  */
 static int bwt_help_index(struct bwt_op *op, struct bwt_pos *pos)
 {
+	struct bwt_need need = {};
+
 	if (!op->writer || pos->ppid == BWT_NIL || pos->via_right)
 		return 0;
-	if (!op->gather || op->scratch.cap < pos->ptop->count + 1) {
-		op->need_gather = true;
-		op->need_scratch = max(op->need_scratch, pos->ptop->count + 1);
+	need.scratch = pos->ptop->count + 1;
+	if (!bwt_op_want(op, &need))
 		return -EAGAIN;
-	}
 	bwt_post_index(op, pos);
 	return 0;
 }

@@ -343,27 +343,61 @@ bwt_chain_step(const struct bwt_rec *rec, s64 key)
 	return rec->next;
 }
 
-/*
+/**
+ * DOC: What an operation needs
+ *
  * One operation's preallocated memory: every allocation happens before
  * rcu_read_lock(), and the work inside the read section takes from here.
- * When it finds it needs more, it records the need, drops out with -EAGAIN
- * and the operation refills and starts again from the root.
+ * Whatever needs memory states it in a &struct bwt_need and asks
+ * bwt_op_want(), which records the need in the operation and says whether
+ * it is already met; if not, the work drops out to restart, and
+ * bwt_op_refill() allocates what was recorded before the next attempt.
+ * Base nodes and page IDs sit in slots named for what they become.
  */
 #define BWT_OP_DELTAS	6
 
+enum bwt_base_slot {
+	/*
+	 * A node's new base: consolidation, a merge's unfreeze copy, a
+	 * collapse's copy of the child, a root split's left child.
+	 */
+	BWT_BASE_NEW,
+	BWT_BASE_RIGHT,		/* a split's new right node */
+	BWT_BASE_ROOT,		/* a root split's new root */
+	BWT_NR_BASES,
+};
+
+enum bwt_pid_slot {
+	BWT_PID_LEFT,		/* a root split's new left child */
+	BWT_PID_RIGHT,		/* a split's new right node */
+	BWT_NR_PIDS,
+};
+
+/**
+ * struct bwt_need - what one step of an operation needs preallocated
+ * @deltas: delta records
+ * @cap: for each &enum bwt_base_slot, the base node's capacity (0: none)
+ * @pid: for each &enum bwt_pid_slot, whether a fresh page ID is needed
+ * @scratch: items the scratch arrays must hold (0: none)
+ * @fold: space to fold a chain (&struct bwt_gather); implied by @scratch
+ */
+struct bwt_need {
+	unsigned int deltas;
+	unsigned int cap[BWT_NR_BASES];
+	bool pid[BWT_NR_PIDS];
+	unsigned int scratch;
+	bool fold;
+};
+
 struct bwt_op {
 	struct bwtree *tree;
+	struct bwt_need need;
 	struct bwt_rec *delta[BWT_OP_DELTAS];
 	unsigned int ndelta;
-	unsigned int need_delta;
-	struct bwt_rec *base[3];
-	unsigned int need_cap[3];
-	u64 pid[2];
-	unsigned int need_pid;
+	struct bwt_rec *base[BWT_NR_BASES];
+	u64 pid[BWT_NR_PIDS];
 	struct bwt_bag scratch;
-	unsigned int need_scratch;
 	struct bwt_gather *gather;
-	bool need_gather;
 	unsigned int restarts;
 	unsigned int help_depth;
 	bool writer;
@@ -504,7 +538,11 @@ int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
 const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key);
 
 /* op.c */
+int bwt_scratch_reserve(struct bwt_bag *bag, struct bwt_gather **gather,
+			unsigned int cap);
+void bwt_scratch_free(struct bwt_bag *bag, struct bwt_gather **gather);
 void bwt_op_init(struct bwt_op *op, struct bwtree *tree, bool writer);
+bool bwt_op_want(struct bwt_op *op, const struct bwt_need *need);
 int bwt_op_refill(struct bwt_op *op);
 void bwt_op_finish(struct bwt_op *op);
 void bwt_op_backoff(struct bwt_op *op);

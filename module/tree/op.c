@@ -40,13 +40,102 @@
 
 #define BWT_BACKOFF_MAX	1024
 
+/**
+ * bwt_scratch_reserve() - make room to fold a chain
+ * @bag: scratch arrays, grown to hold @cap items if they hold fewer
+ * @gather: the gather space, allocated if missing
+ * @cap: items; 0 for the gather space alone
+ *
+ * The one allocator of scratch space: operations, scans and the checker.
+ *
+ * Context: process context, outside RCU read sections.
+ * Return: 0 or -ENOMEM (what was there stays, maybe without @bag's arrays).
+ */
+int bwt_scratch_reserve(struct bwt_bag *bag, struct bwt_gather **gather,
+			unsigned int cap)
+{
+	if (cap > bag->cap) {
+		kvfree(bag->keys);
+		bag->cap = 0;
+		bag->keys = kvmalloc_array(cap, 2 * sizeof(s64), GFP_KERNEL);
+		if (!bag->keys)
+			return -ENOMEM;
+		bag->vals = (u64 *)&bag->keys[cap];
+		bag->cap = cap;
+	}
+	if (!*gather) {
+		*gather = kmalloc(sizeof(**gather), GFP_KERNEL);
+		if (!*gather)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * bwt_scratch_free() - free what bwt_scratch_reserve() allocated
+ * @bag: the scratch arrays
+ * @gather: the gather space
+ */
+void bwt_scratch_free(struct bwt_bag *bag, struct bwt_gather **gather)
+{
+	kvfree(bag->keys);
+	bag->keys = NULL;
+	bag->cap = 0;
+	kfree(*gather);
+	*gather = NULL;
+}
+
 void bwt_op_init(struct bwt_op *op, struct bwtree *tree, bool writer)
 {
+	unsigned int i;
+
 	memset(op, 0, sizeof(*op));
 	op->tree = tree;
 	op->writer = writer;
-	op->pid[0] = BWT_NIL;
-	op->pid[1] = BWT_NIL;
+	for (i = 0; i < BWT_NR_PIDS; i++)
+		op->pid[i] = BWT_NIL;
+}
+
+/**
+ * bwt_op_want() - ask for memory
+ * @op: the operation
+ * @need: what the step about to run needs
+ *
+ * Records @need in @op, for bwt_op_refill() to allocate before the next
+ * attempt, and says whether @op already holds it all.
+ *
+ * Context: any; allocates nothing.
+ * Return: true if the step can run now.
+ */
+bool bwt_op_want(struct bwt_op *op, const struct bwt_need *need)
+{
+	struct bwt_need *has = &op->need;
+	bool ok = true;
+	unsigned int i;
+
+	has->deltas = max(has->deltas, need->deltas);
+	if (op->ndelta < need->deltas)
+		ok = false;
+	for (i = 0; i < BWT_NR_BASES; i++) {
+		has->cap[i] = max(has->cap[i], need->cap[i]);
+		if (need->cap[i] &&
+		    (!op->base[i] || op->base[i]->cap < need->cap[i]))
+			ok = false;
+	}
+	for (i = 0; i < BWT_NR_PIDS; i++) {
+		has->pid[i] |= need->pid[i];
+		if (need->pid[i] && op->pid[i] == BWT_NIL)
+			ok = false;
+	}
+	has->scratch = max(has->scratch, need->scratch);
+	if (op->scratch.cap < need->scratch)
+		ok = false;
+	if (need->fold || need->scratch) {
+		has->fold = true;
+		if (!op->gather)
+			ok = false;
+	}
+	return ok;
 }
 
 /**
@@ -58,49 +147,38 @@ void bwt_op_init(struct bwt_op *op, struct bwtree *tree, bool writer)
  */
 int bwt_op_refill(struct bwt_op *op)
 {
+	const struct bwt_need *need = &op->need;
 	struct bwtree *tree = op->tree;
 	unsigned int i;
 
 	might_sleep();
-	while (op->ndelta < op->need_delta) {
+	while (op->ndelta < need->deltas) {
 		struct bwt_rec *d = bwt_delta_alloc(tree);
 
 		if (!d)
 			return -ENOMEM;
 		op->delta[op->ndelta++] = d;
 	}
-	for (i = 0; i < ARRAY_SIZE(op->base); i++) {
-		if (!op->need_cap[i])
+	for (i = 0; i < BWT_NR_BASES; i++) {
+		if (!need->cap[i])
 			continue;
-		if (op->base[i] && op->base[i]->cap >= op->need_cap[i])
+		if (op->base[i] && op->base[i]->cap >= need->cap[i])
 			continue;
 		if (op->base[i])
 			bwt_rec_free_now(tree, op->base[i]);
-		op->base[i] = bwt_base_alloc(tree, op->need_cap[i]);
+		op->base[i] = bwt_base_alloc(tree, need->cap[i]);
 		if (!op->base[i])
 			return -ENOMEM;
 	}
-	for (i = 0; i < op->need_pid; i++) {
-		if (op->pid[i] != BWT_NIL)
+	for (i = 0; i < BWT_NR_PIDS; i++) {
+		if (!need->pid[i] || op->pid[i] != BWT_NIL)
 			continue;
 		if (bwt_pid_alloc(tree, &op->pid[i]))
 			return -ENOMEM;
 	}
-	if (op->need_scratch > op->scratch.cap) {
-		kvfree(op->scratch.keys);
-		op->scratch.cap = 0;
-		op->scratch.keys = kvmalloc_array(op->need_scratch,
-						  2 * sizeof(s64), GFP_KERNEL);
-		if (!op->scratch.keys)
-			return -ENOMEM;
-		op->scratch.vals = (u64 *)&op->scratch.keys[op->need_scratch];
-		op->scratch.cap = op->need_scratch;
-	}
-	if (op->need_gather && !op->gather) {
-		op->gather = kmalloc(sizeof(*op->gather), GFP_KERNEL);
-		if (!op->gather)
-			return -ENOMEM;
-	}
+	if (need->fold || need->scratch)
+		return bwt_scratch_reserve(&op->scratch, &op->gather,
+					   need->scratch);
 	return 0;
 }
 
@@ -115,14 +193,13 @@ void bwt_op_finish(struct bwt_op *op)
 
 	while (op->ndelta)
 		bwt_rec_free_now(tree, op->delta[--op->ndelta]);
-	for (i = 0; i < ARRAY_SIZE(op->base); i++)
+	for (i = 0; i < BWT_NR_BASES; i++)
 		if (op->base[i])
 			bwt_rec_free_now(tree, op->base[i]);
-	for (i = 0; i < ARRAY_SIZE(op->pid); i++)
+	for (i = 0; i < BWT_NR_PIDS; i++)
 		if (op->pid[i] != BWT_NIL)
 			bwt_pid_free(tree, op->pid[i]);
-	kvfree(op->scratch.keys);
-	kfree(op->gather);
+	bwt_scratch_free(&op->scratch, &op->gather);
 	if (op->restarts)
 		atomic64_add(op->restarts, &tree->stats.retries);
 }

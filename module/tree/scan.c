@@ -136,12 +136,13 @@ static const struct bwt_rec *bwt_scan_next(const struct bwt_rec *next, s64 cur)
  */
 static int bwt_scan_leaves(struct bwt_scan *sc)
 {
-	struct bwt_op op = { .tree = sc->tree, .writer = false };
 	const struct bwt_rec *top = NULL, *next;
 	unsigned int leaves, restarts = 0;
 	struct bwt_pos pos;
+	struct bwt_op op;
 	int ret;
 
+	bwt_op_init(&op, sc->tree, false);
 	for (leaves = 0; leaves < BWT_SCAN_LEAVES; leaves++) {
 		while (!top) {
 			ret = bwt_descend(&op, sc->cur, 0, &pos);
@@ -190,24 +191,6 @@ static int bwt_scan_leaves(struct bwt_scan *sc)
 	return 0;
 }
 
-/* Scratch space to fold a chain of up to @cap items. */
-static int bwt_scan_grow(struct bwt_scan *sc, unsigned int cap)
-{
-	if (!sc->gather) {
-		sc->gather = kmalloc(sizeof(*sc->gather), GFP_KERNEL);
-		if (!sc->gather)
-			return -ENOMEM;
-	}
-	kvfree(sc->bag.keys);
-	sc->bag.cap = 0;
-	sc->bag.keys = kvmalloc_array(cap, 2 * sizeof(s64), GFP_KERNEL);
-	if (!sc->bag.keys)
-		return -ENOMEM;
-	sc->bag.vals = (u64 *)&sc->bag.keys[cap];
-	sc->bag.cap = cap;
-	return 0;
-}
-
 /**
  * bwtree_scan_batch() - copy up to @max pairs of a key range
  * @tree: the tree
@@ -249,8 +232,9 @@ int bwtree_scan_batch(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
 		ret = bwt_scan_leaves(&sc);
 		rcu_read_unlock();
 		if (ret == -E2BIG) {
-			ret = bwt_scan_grow(&sc, sc.bag.cap ? 2 * sc.bag.cap :
-					    2 * tree->leaf_max + 8);
+			ret = bwt_scratch_reserve(&sc.bag, &sc.gather,
+						  sc.bag.cap ? 2 * sc.bag.cap :
+						  2 * tree->leaf_max + 8);
 		} else if (ret == -EAGAIN) {
 			atomic64_inc(&tree->stats.reader_yields);
 			ret = 0;
@@ -259,8 +243,7 @@ int bwtree_scan_batch(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
 		}
 		cond_resched();
 	}
-	kvfree(sc.bag.keys);
-	kfree(sc.gather);
+	bwt_scratch_free(&sc.bag, &sc.gather);
 	if (ret)
 		return ret;
 	*done = !sc.more;

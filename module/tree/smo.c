@@ -95,42 +95,6 @@
  * copy is installed in the root's slot; C's pid is then retired.
  */
 
-static const unsigned int bwt_no_caps[3];
-
-/*
- * Ask for memory.  Records what the operation needs for the next attempt
- * and says whether it already has it.
- */
-static bool bwt_want(struct bwt_op *op, unsigned int deltas, unsigned int pids,
-		     unsigned int scratch, bool gather,
-		     const unsigned int caps[3])
-{
-	bool ok = true;
-	unsigned int i;
-
-	op->need_delta = max(op->need_delta, deltas);
-	if (op->ndelta < deltas)
-		ok = false;
-	op->need_pid = max(op->need_pid, pids);
-	for (i = 0; i < pids; i++)
-		if (op->pid[i] == BWT_NIL)
-			ok = false;
-	if (gather || scratch) {
-		op->need_gather = true;
-		if (!op->gather)
-			ok = false;
-	}
-	op->need_scratch = max(op->need_scratch, scratch);
-	if (op->scratch.cap < scratch)
-		ok = false;
-	for (i = 0; i < 3; i++) {
-		op->need_cap[i] = max(op->need_cap[i], caps[i]);
-		if (caps[i] && (!op->base[i] || op->base[i]->cap < caps[i]))
-			ok = false;
-	}
-	return ok;
-}
-
 static void bwt_base_init(struct bwt_rec *b, const struct bwt_rec *top,
 			  unsigned int n)
 {
@@ -159,7 +123,8 @@ static int bwt_collect_scratch(struct bwt_op *op, const struct bwt_rec *top)
 	int ret = bwt_collect(top, &op->scratch, op->gather);
 
 	if (ret == -E2BIG) {
-		op->need_scratch = max(op->need_scratch, 2 * op->scratch.cap);
+		bwt_op_want(op, &(struct bwt_need){
+				.scratch = 2 * op->scratch.cap });
 		return -EAGAIN;
 	}
 	return ret ? -EAGAIN : 0;
@@ -178,14 +143,16 @@ static int bwt_collect_scratch(struct bwt_op *op, const struct bwt_rec *top)
 int bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
 {
 	struct bwtree *tree = op->tree;
-	unsigned int caps[3] = { top->count ? top->count : 1, 0, 0 };
+	struct bwt_need need = {
+		.cap[BWT_BASE_NEW] = max(top->count, 1U), .fold = true,
+	};
 	struct bwt_bag bag;
 	struct bwt_rec *b;
 	int ret;
 
-	if (!bwt_want(op, 0, 0, 0, true, caps))
+	if (!bwt_op_want(op, &need))
 		return -EAGAIN;
-	b = op->base[0];
+	b = op->base[BWT_BASE_NEW];
 	bag.keys = b->keys;
 	bag.vals = bwt_vals(b);
 	bag.cap = b->cap;
@@ -202,7 +169,7 @@ int bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
 	 */
 	if (!bwt_cas(tree, pid, top, b))
 		return -EAGAIN;
-	op->base[0] = NULL;
+	op->base[BWT_BASE_NEW] = NULL;
 	atomic64_inc(&tree->stats.records[b->kind]);
 	atomic64_inc(&tree->stats.consolidations);
 	bwt_chain_retire(tree, top);
@@ -238,12 +205,17 @@ static int bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
 	struct bwt_rec *top = pos->top, *l, *r, *root;
 	struct bwt_map *map = &tree->map;
 	unsigned int n = top->count, m = n / 2;
-	unsigned int caps[3] = { m, n - m, 2 };
+	struct bwt_need need = {
+		.cap[BWT_BASE_NEW] = m, .cap[BWT_BASE_RIGHT] = n - m,
+		.cap[BWT_BASE_ROOT] = 2,
+		.pid[BWT_PID_LEFT] = true, .pid[BWT_PID_RIGHT] = true,
+		.scratch = n,
+	};
 	u64 lpid, rpid;
 	s64 sep;
 	int ret;
 
-	if (!bwt_want(op, 0, 2, n, true, caps))
+	if (!bwt_op_want(op, &need))
 		return -EAGAIN;
 	ret = bwt_collect_scratch(op, top);
 	if (ret)
@@ -254,11 +226,11 @@ static int bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
 	if (ret)
 		return ret;
 	sep = op->scratch.keys[m];
-	l = op->base[0];
-	r = op->base[1];
-	root = op->base[2];
-	lpid = op->pid[0];
-	rpid = op->pid[1];
+	l = op->base[BWT_BASE_NEW];
+	r = op->base[BWT_BASE_RIGHT];
+	root = op->base[BWT_BASE_ROOT];
+	lpid = op->pid[BWT_PID_LEFT];
+	rpid = op->pid[BWT_PID_RIGHT];
 
 	bwt_base_init(l, top, m);
 	l->high = sep;
@@ -296,9 +268,11 @@ static int bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
 		RCU_INIT_POINTER(*bwt_map_slot(map, rpid), NULL);
 		return -EAGAIN;
 	}
-	memset(op->base, 0, sizeof(op->base));
-	op->pid[0] = BWT_NIL;
-	op->pid[1] = BWT_NIL;
+	op->base[BWT_BASE_NEW] = NULL;
+	op->base[BWT_BASE_RIGHT] = NULL;
+	op->base[BWT_BASE_ROOT] = NULL;
+	op->pid[BWT_PID_LEFT] = BWT_NIL;
+	op->pid[BWT_PID_RIGHT] = BWT_NIL;
 	atomic64_add(2, &tree->stats.records[l->kind]);
 	atomic64_inc(&tree->stats.records[BWTREE_INNER]);
 	atomic64_inc(&tree->stats.splits);
@@ -332,7 +306,11 @@ int bwt_split(struct bwt_op *op, struct bwt_pos *pos)
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *top = pos->top, *q, *sd;
 	unsigned int n = top->count, m = n / 2;
-	unsigned int caps[3] = { n - m, 0, 0 };
+	/* The SPLIT delta, and the INDEX that posts the new node. */
+	struct bwt_need need = {
+		.deltas = 2, .cap[BWT_BASE_RIGHT] = n - m,
+		.pid[BWT_PID_RIGHT] = true, .scratch = n,
+	};
 	struct bwt_rec __rcu **slot;
 	s64 sep;
 	u64 qpid;
@@ -340,7 +318,7 @@ int bwt_split(struct bwt_op *op, struct bwt_pos *pos)
 
 	if (pos->pid == BWT_ROOT)
 		return bwt_split_root(op, pos);
-	if (!bwt_want(op, 2, 1, n, true, caps))
+	if (!bwt_op_want(op, &need))
 		return -EAGAIN;
 	ret = bwt_collect_scratch(op, top);
 	if (ret)
@@ -351,8 +329,8 @@ int bwt_split(struct bwt_op *op, struct bwt_pos *pos)
 	if (ret)
 		return ret;
 	sep = op->scratch.keys[m];
-	q = op->base[0];
-	qpid = op->pid[0];
+	q = op->base[BWT_BASE_RIGHT];
+	qpid = op->pid[BWT_PID_RIGHT];
 	bwt_base_init(q, top, n - m);
 	q->low = sep;
 	bwt_base_copy(q, &op->scratch, m, n - m);
@@ -377,8 +355,8 @@ int bwt_split(struct bwt_op *op, struct bwt_pos *pos)
 		bwt_op_undelta(op, sd);
 		return -EAGAIN;
 	}
-	op->base[0] = NULL;
-	op->pid[0] = BWT_NIL;
+	op->base[BWT_BASE_RIGHT] = NULL;
+	op->pid[BWT_PID_RIGHT] = BWT_NIL;
 	atomic64_inc(&tree->stats.records[q->kind]);
 	atomic64_inc(&tree->stats.records[BWTREE_SPLIT]);
 	atomic64_inc(&tree->stats.splits);
@@ -438,6 +416,7 @@ int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *top = pos->top, *ptop = pos->ptop, *child, *d;
+	struct bwt_need need = { .deltas = 1, .scratch = ptop->count + 1 };
 	s64 sep = top->high;
 	int i;
 
@@ -450,7 +429,7 @@ int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
 	child = bwt_read(tree, top->right);
 	if (!child || child->kind == BWTREE_REMOVE)
 		return -EAGAIN;
-	if (!bwt_want(op, 1, 0, ptop->count + 1, true, bwt_no_caps))
+	if (!bwt_op_want(op, &need))
 		return -EAGAIN;
 	if (bwt_collect_scratch(op, ptop))
 		return -EAGAIN;
@@ -506,11 +485,12 @@ static int bwt_parent_entry(struct bwt_op *op, struct bwt_pos *pp, s64 key,
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *ptop = pp->top;
+	struct bwt_need need = { .deltas = deltas, .scratch = ptop->count + 1 };
 	int i;
 
 	if (ptop->depth >= tree->chain_max + BWT_CHAIN_SLACK)
 		return bwt_consolidate(op, pp->pid, ptop) ? : -EAGAIN;
-	if (!bwt_want(op, deltas, 0, ptop->count + 1, true, bwt_no_caps))
+	if (!bwt_op_want(op, &need))
 		return -EAGAIN;
 	if (bwt_collect_scratch(op, ptop))
 		return -EAGAIN;
@@ -646,6 +626,7 @@ static int bwt_help_collapse(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 
 static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 {
+	static const struct bwt_need merge_need = { .deltas = 1 };
 	struct bwtree *tree = op->tree;
 	struct bwt_pos pp, lp;
 	struct bwt_route rt;
@@ -728,7 +709,7 @@ merge:
 	 */
 	if (x->depth && x->depth + rd->depth > bwt_chain_bound(tree))
 		return bwt_consolidate(op, lp.pid, x) ? : -EAGAIN;
-	if (!bwt_want(op, 1, 0, 0, false, bwt_no_caps))
+	if (!bwt_op_want(op, &merge_need))
 		return -EAGAIN;
 	d = bwt_op_delta(op);
 	bwt_rec_init_delta(d, x, BWTREE_MERGE);
@@ -814,7 +795,7 @@ static int bwt_post_right(struct bwt_op *op, const struct bwt_rec *top)
 static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 {
 	struct bwtree *tree = op->tree;
-	unsigned int caps[3] = { 0, 0, 0 };
+	struct bwt_need need = { .deltas = 1, .fold = true };
 	struct bwt_rec *ctop, *copy, *rd;
 	struct bwt_route rt;
 	struct bwt_bag bag;
@@ -835,10 +816,10 @@ static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 		return -ENOENT;
 	if (!ctop->hinf)
 		return bwt_post_right(op, ctop);
-	caps[0] = ctop->count ? ctop->count : 1;
-	if (!bwt_want(op, 1, 0, 0, true, caps))
+	need.cap[BWT_BASE_NEW] = max(ctop->count, 1U);
+	if (!bwt_op_want(op, &need))
 		return -EAGAIN;
-	copy = op->base[0];
+	copy = op->base[BWT_BASE_NEW];
 	bag.keys = copy->keys;
 	bag.vals = bwt_vals(copy);
 	bag.cap = copy->cap;
@@ -855,7 +836,7 @@ static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 		bwt_op_undelta(op, rd);
 		return -EAGAIN;
 	}
-	op->base[0] = NULL;
+	op->base[BWT_BASE_NEW] = NULL;
 	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
 	bwt_pause_point(collapse_frozen);
 	return bwt_help_collapse(op, pid, rd);
@@ -875,7 +856,7 @@ static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 {
 	struct bwtree *tree = op->tree;
-	unsigned int caps[3] = { 0, 0, 0 };
+	struct bwt_need need = { .deltas = 5 };
 	struct bwt_rec *top, *vtop, *rd, *thaw;
 	struct bwt_route rt;
 	struct bwt_pos pos;
@@ -923,13 +904,18 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	 */
 	if (vtop->depth >= tree->chain_max)
 		return bwt_consolidate(op, victim, vtop) ? : -EAGAIN;
-	/* REMOVE, its unfreeze copy, fence, INDEX_DEL, MERGE. */
-	caps[0] = bwt_is_base(vtop) ? max(vtop->count, 1U) : 0;
-	if (!bwt_want(op, 5, 0, pos.ptop->count + 1, true, caps))
-		return -EAGAIN;
+	/*
+	 * REMOVE, its unfreeze copy (a base node when it copies one), fence,
+	 * INDEX_DEL, MERGE; the parent's entries.
+	 */
 	thaw_base = bwt_is_base(vtop);
+	if (thaw_base)
+		need.cap[BWT_BASE_NEW] = max(vtop->count, 1U);
+	need.scratch = pos.ptop->count + 1;
+	if (!bwt_op_want(op, &need))
+		return -EAGAIN;
 	if (thaw_base) {
-		thaw = op->base[0];
+		thaw = op->base[BWT_BASE_NEW];
 		bwt_base_init(thaw, vtop, vtop->count);
 		memcpy(thaw->keys, vtop->keys, vtop->count * sizeof(s64));
 		memcpy(bwt_vals(thaw), bwt_vals(vtop),
@@ -961,7 +947,7 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	}
 	/* From here on @thaw may be published or freed by another helper. */
 	if (thaw_base)
-		op->base[0] = NULL;
+		op->base[BWT_BASE_NEW] = NULL;
 	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
 	bwt_pause_point(merge_frozen);
 	/*

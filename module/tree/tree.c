@@ -220,9 +220,9 @@ static void bwt_merge_up(struct bwtree *tree, s64 key)
 	int ret;
 
 	bwt_op_init(&op, tree, true);
-	op.need_delta = 5;	/* REMOVE, its copy, fence, INDEX_DEL, MERGE */
-	op.need_gather = true;
-	op.need_scratch = 2 * tree->inner_max + 8;
+	/* REMOVE, its copy, fence, INDEX_DEL, MERGE; a parent's entries. */
+	bwt_op_want(&op, &(struct bwt_need){
+		.deltas = 5, .scratch = 2 * tree->inner_max + 8 });
 	while (tries++ < 64) {
 		if (bwt_op_refill(&op))
 			break;
@@ -259,7 +259,7 @@ static int bwt_write(struct bwtree *tree, enum bwt_write w, s64 key,
 	if (w != BWT_W_DELETE && bwt_over_limit(tree))
 		return -ENOSPC;
 	bwt_op_init(&op, tree, true);
-	op.need_delta = 1;
+	bwt_op_want(&op, &(struct bwt_need){ .deltas = 1 });
 	for (;;) {
 		ret = bwt_op_refill(&op);
 		if (ret)

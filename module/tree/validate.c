@@ -185,22 +185,16 @@ int bwtree_validate(struct bwtree *tree)
 	struct bwt_check c = { .tree = tree };
 	int ret;
 
-	c.gather = kmalloc(sizeof(*c.gather), GFP_KERNEL);
-	c.bag.keys = kvmalloc_array(cap, 2 * sizeof(s64), GFP_KERNEL);
-	if (!c.gather || !c.bag.keys) {
-		ret = -ENOMEM;
+	ret = bwt_scratch_reserve(&c.bag, &c.gather, cap);
+	if (ret)
 		goto out;
-	}
-	c.bag.vals = (u64 *)&c.bag.keys[cap];
-	c.bag.cap = cap;
 	rcu_read_lock();
 	ret = bwt_check_levels(&c);
 	rcu_read_unlock();
 	if (ret && IS_ENABLED(CONFIG_BWTREE_DEBUG))
 		bwtree_dump(tree);
 out:
-	kvfree(c.bag.keys);
-	kfree(c.gather);
+	bwt_scratch_free(&c.bag, &c.gather);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(bwtree_validate);

@@ -172,13 +172,9 @@ static int smo_run(int (*fn)(struct bwt_op *op, void *arg), void *arg,
 	int ret = -EAGAIN, tries;
 
 	bwt_op_init(&op, tree, true);
-	op.need_delta = BWT_OP_DELTAS;
-	op.need_gather = true;
-	op.need_scratch = 64;
-	op.need_pid = 2;
-	op.need_cap[0] = 16;
-	op.need_cap[1] = 16;
-	op.need_cap[2] = 16;
+	bwt_op_want(&op, &(struct bwt_need){
+		.deltas = BWT_OP_DELTAS, .scratch = 64,
+		.cap = { 16, 16, 16 }, .pid = { true, true } });
 	for (tries = 0; tries < 50; tries++) {
 		ret = bwt_op_refill(&op);
 		if (ret)
