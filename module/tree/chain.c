@@ -247,7 +247,7 @@ static bool bwt_span_holds(const struct bwt_span *sp, s64 key)
 	return key >= sp->lo && (sp->hinf || key < sp->hi);
 }
 
-static int bwt_gather(const struct bwt_rec *top, struct bwt_gather *g)
+static enum bwt_res bwt_gather(const struct bwt_rec *top, struct bwt_gather *g)
 {
 	const struct bwt_rec *rec;
 	struct bwt_chain it;
@@ -269,7 +269,7 @@ static int bwt_gather(const struct bwt_rec *top, struct bwt_gather *g)
 			if (i < g->nd)
 				break;	/* a newer delta decided this key */
 			if (g->nd == BWT_GATHER_MAX)
-				return -E2BIG;
+				return BWT_SHORT;
 			g->delta[g->nd++] = rec;
 			break;
 		case BWTREE_SPLIT:
@@ -279,15 +279,15 @@ static int bwt_gather(const struct bwt_rec *top, struct bwt_gather *g)
 		case BWTREE_LEAF:
 		case BWTREE_INNER:
 			if (g->ns == ARRAY_SIZE(g->span))
-				return -E2BIG;
+				return BWT_SHORT;
 			g->span[g->ns++] = it.at;
 			break;
 		default:
 			WARN_ON_ONCE(1);
-			return -EUCLEAN;
+			return BWT_BROKEN;
 		}
 	}
-	return it.bad ? -EUCLEAN : 0;
+	return it.bad ? BWT_BROKEN : BWT_DONE;
 }
 
 static bool bwt_delta_puts(const struct bwt_rec *d)
@@ -295,14 +295,14 @@ static bool bwt_delta_puts(const struct bwt_rec *d)
 	return d->kind == BWTREE_INSERT || d->kind == BWTREE_INDEX;
 }
 
-static int bwt_bag_add(struct bwt_bag *bag, s64 key, u64 val)
+static enum bwt_res bwt_bag_add(struct bwt_bag *bag, s64 key, u64 val)
 {
 	if (bag->n == bag->cap)
-		return -E2BIG;
+		return BWT_SHORT;
 	bag->keys[bag->n] = key;
 	bag->vals[bag->n] = val;
 	bag->n++;
-	return 0;
+	return BWT_DONE;
 }
 
 /* KV and INDEX payloads share their first two fields: key, then value. */
@@ -319,13 +319,15 @@ static_assert(offsetof(struct bwt_rec, kv.val) ==
  * @g: scratch space
  *
  * Context: RCU read-side critical section.
- * Return: 0, or -E2BIG if the node holds more than @bag->cap items.
+ * Return: BWT_DONE; BWT_SHORT if the node holds more than @bag->cap items
+ * (or its chain more pieces than @g holds); BWT_BROKEN for a malformed
+ * chain.
  */
-int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
-		struct bwt_gather *g)
+enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
+			 struct bwt_gather *g)
 {
 	unsigned int i, j, s;
-	int ret;
+	enum bwt_res ret;
 
 	g->nd = 0;
 	g->ns = 0;
@@ -398,7 +400,7 @@ int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return BWT_DONE;
 }
 
 /**

@@ -13,19 +13,20 @@
 /*
  * Walked right from @pos->top after coming down from the parent: the parent
  * lacks an entry for the right sibling, so a writer posts it (phase two of
- * a split).  Return: -EAGAIN if the writer must first get scratch memory.
+ * a split).  Return: BWT_RESTART if the writer must first get scratch
+ * memory, else BWT_DONE.
  */
-static int bwt_help_index(struct bwt_op *op, struct bwt_pos *pos)
+static enum bwt_res bwt_help_index(struct bwt_op *op, struct bwt_pos *pos)
 {
 	struct bwt_need need = {};
 
 	if (!op->writer || pos->ppid == BWT_NIL || pos->via_right)
-		return 0;
+		return BWT_DONE;
 	need.scratch = pos->ptop->count + 1;
 	if (!bwt_op_want(op, &need))
-		return -EAGAIN;
+		return BWT_RESTART;
 	bwt_post_index(op, pos);
-	return 0;
+	return BWT_DONE;
 }
 
 /**
@@ -42,40 +43,40 @@ static int bwt_help_index(struct bwt_op *op, struct bwt_pos *pos)
  * along and restarts.
  *
  * Context: RCU read-side critical section.
- * Return: 0; -EAGAIN to restart from the root (after refilling @op);
- * -ERANGE if the tree has no such level.
+ * Return: BWT_DONE; BWT_RESTART to restart from the root (after refilling
+ * @op); BWT_NO_LEVEL if the tree has no such level.
  */
-int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
-		struct bwt_pos *pos)
+enum bwt_res bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
+			 struct bwt_pos *pos)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_route rt;
 	struct bwt_rec *top;
 	u64 pid = BWT_ROOT;
-	int ret;
+	enum bwt_res ret;
 
 	pos->ppid = BWT_NIL;
 	pos->ptop = NULL;
 	pos->via_right = false;
 	top = bwt_read(tree, pid);
 	if (top->level < level)
-		return -ERANGE;
+		return BWT_NO_LEVEL;
 	for (;;) {
 		if (unlikely(!top))
-			return -EAGAIN;	/* a stale pid: start again */
+			return BWT_RESTART;	/* a stale pid: start again */
 		if (top->kind == BWTREE_REMOVE) {
 			if (op->writer) {
 				bwt_help_remove(op, pid, top);
-				return -EAGAIN;
+				return BWT_RESTART;
 			}
 			if (atomic_read(&top->rm.state) == BWT_RM_COMMITTED &&
 			    (!pos->via_right || top->rm.collapse))
-				return -EAGAIN;
+				return BWT_RESTART;
 			top = top->next;
 		}
 		if (!bwt_below_high(top, key)) {
 			if (WARN_ON_ONCE(top->right == BWT_NIL))
-				return -EAGAIN;
+				return BWT_RESTART;
 			pos->pid = pid;
 			pos->top = top;
 			ret = bwt_help_index(op, pos);
@@ -87,11 +88,11 @@ int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
 			continue;
 		}
 		if (unlikely(key < top->low || top->level < level))
-			return -EAGAIN;
+			return BWT_RESTART;
 		pos->pid = pid;
 		pos->top = top;
 		if (top->level == level)
-			return 0;
+			return BWT_DONE;
 		if (op->writer) {
 			ret = bwt_maintain(op, pos);
 			if (ret)

@@ -74,6 +74,12 @@
 #define BWT_ROOT		0		/* the root's pid never changes */
 #define BWT_CHAIN_SLACK		8		/* SMO deltas allowed past chain_max */
 #define BWT_READ_RESTARTS	8		/* a reader's restarts per RCU section */
+/*
+ * Merges one operation helps inside one another: helping descends, and a
+ * descent may meet another frozen node.  Bounds the stack; the deepest
+ * help restarts instead, and the operation helps again from the root.
+ */
+#define BWT_HELP_DEPTH_MAX	8
 
 /* Defaults, chosen by measurement: see README "Figures". */
 #define BWT_DEF_LEAF_MAX	64
@@ -88,6 +94,29 @@ enum bwt_rm_state {
 };
 
 struct bwtree;
+
+/**
+ * enum bwt_res - how a step inside an RCU read section ended
+ * @BWT_DONE: it did what was asked, or found it done
+ * @BWT_RESTART: leave the read section, refill the operation (see the DOC
+ *	on what an operation needs) and start again from the root
+ * @BWT_NOTHING: there is nothing to do here
+ * @BWT_NO_LEVEL: the tree has no node at the level asked for
+ * @BWT_COLLAPSED: done, and the root lost a level
+ * @BWT_SHORT: the output arrays are too small for the node's contents
+ * @BWT_BROKEN: the chain is malformed (a bug, already WARNed about)
+ *
+ * The internal functions speak these; errnos are for the API.
+ */
+enum bwt_res {
+	BWT_DONE,
+	BWT_RESTART,
+	BWT_NOTHING,
+	BWT_NO_LEVEL,
+	BWT_COLLAPSED,
+	BWT_SHORT,
+	BWT_BROKEN,
+};
 
 /**
  * struct bwt_rec - one record: a delta, or a base node with its arrays
@@ -518,8 +547,8 @@ static inline u64 bwt_route_child(const struct bwt_rec *rec, s64 key)
 	return rt.child;
 }
 
-int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
-		struct bwt_gather *g);
+enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
+			 struct bwt_gather *g);
 void bwt_rec_init_delta(struct bwt_rec *d, const struct bwt_rec *top,
 			enum bwtree_kind kind);
 
@@ -533,8 +562,8 @@ struct bwt_pos {
 	bool via_right;
 };
 
-int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
-		struct bwt_pos *pos);
+enum bwt_res bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
+			 struct bwt_pos *pos);
 const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key);
 
 /* op.c */
@@ -559,13 +588,11 @@ static inline unsigned int bwt_chain_bound(const struct bwtree *tree)
 }
 
 /* smo.c */
-#define BWT_COLLAPSED	1	/* bwt_try_merge(): the root lost a level */
-
-int bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top);
-int bwt_split(struct bwt_op *op, struct bwt_pos *pos);
-int bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd);
-int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos);
-int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level);
-int bwt_maintain(struct bwt_op *op, struct bwt_pos *pos);
+enum bwt_res bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top);
+enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos);
+enum bwt_res bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd);
+enum bwt_res bwt_post_index(struct bwt_op *op, struct bwt_pos *pos);
+enum bwt_res bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level);
+enum bwt_res bwt_maintain(struct bwt_op *op, struct bwt_pos *pos);
 
 #endif /* _BWTREE_INTERNAL_H */

@@ -21,10 +21,11 @@
  * attempt found it needed (a delta record, a base node, a page ID, scratch
  * space), then enters rcu_read_lock(), descends from the root, and tries
  * to publish its change with one compare-and-swap.  Inside the read section
- * nothing is allocated and nothing sleeps.  An attempt that lost a race, or
- * finished a structure modification (its own or another thread's), or ran
- * short of memory returns -EAGAIN and the loop starts again from the root:
- * no record pointer survives rcu_read_unlock().
+ * nothing is allocated and nothing sleeps.  An attempt that lost a race,
+ * or finished a structure modification (its own or another thread's), or
+ * ran short of memory returns BWT_RESTART (&enum bwt_res) and the loop
+ * starts again from the root: no record pointer survives
+ * rcu_read_unlock().
  *
  * If an allocation fails the operation returns -ENOMEM.  Nothing it did is
  * visible: its own change is published last, in a single compare-and-swap,

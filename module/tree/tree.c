@@ -129,6 +129,7 @@ enum bwt_write {
 };
 
 struct bwt_wres {
+	int err;
 	u64 old;
 	bool found;
 	bool underflow;
@@ -148,33 +149,45 @@ static bool bwt_over_limit(struct bwtree *tree)
 	return limit && atomic_long_read(&tree->account->bytes) >= limit;
 }
 
-static int __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key, u64 val,
-		       struct bwt_wres *res)
+/*
+ * One attempt at a write.  Return: BWT_DONE with @res->err the write's
+ * result (0, -EEXIST, -ENOENT), or BWT_RESTART.
+ */
+static enum bwt_res __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key,
+				u64 val, struct bwt_wres *res)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_pos pos;
 	struct bwt_rec *top, *d;
 	bool present;
 	u64 old = 0;
-	int ret;
 
-	ret = bwt_descend(op, key, 0, &pos);
-	if (ret)
-		return ret;
+	/* Level 0 always exists: anything but BWT_DONE is a restart. */
+	if (bwt_descend(op, key, 0, &pos))
+		return BWT_RESTART;
 	top = pos.top;
 	present = bwt_leaf_find(top, key, &old);
-	if (w == BWT_W_INSERT && present)
-		return -EEXIST;
-	if (w == BWT_W_DELETE && !present)
-		return -ENOENT;
-	if (!present && top->count >= tree->leaf_max)
-		return bwt_split(op, &pos) ? : -EAGAIN;
-	if (top->depth >= tree->chain_max)
-		return bwt_consolidate(op, pos.pid, top) ? : -EAGAIN;
+	res->underflow = false;
+	if (w == BWT_W_INSERT && present) {
+		res->err = -EEXIST;
+		return BWT_DONE;
+	}
+	if (w == BWT_W_DELETE && !present) {
+		res->err = -ENOENT;
+		return BWT_DONE;
+	}
+	if (!present && top->count >= tree->leaf_max) {
+		bwt_split(op, &pos);
+		return BWT_RESTART;
+	}
+	if (top->depth >= tree->chain_max) {
+		bwt_consolidate(op, pos.pid, top);
+		return BWT_RESTART;
+	}
 
 	d = bwt_op_delta(op);
 	if (!d)
-		return -EAGAIN;	/* helping on the way used it: refill */
+		return BWT_RESTART;	/* helping on the way used it: refill */
 	bwt_rec_init_delta(d, top, w == BWT_W_DELETE ? BWTREE_DELETE :
 			   BWTREE_INSERT);
 	d->kv.key = key;
@@ -190,7 +203,7 @@ static int __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key, u64 val,
 	 */
 	if (!bwt_cas(tree, pos.pid, top, d)) {
 		bwt_op_undelta(op, d);
-		return -EAGAIN;
+		return BWT_RESTART;
 	}
 	atomic64_inc(&tree->stats.records[d->kind]);
 	bwt_note_chain(tree, d->depth);
@@ -198,12 +211,20 @@ static int __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key, u64 val,
 		atomic64_dec(&tree->count);
 	else if (!present)
 		atomic64_inc(&tree->count);
+	res->err = 0;
 	res->old = old;
 	res->found = present;
 	res->underflow = w == BWT_W_DELETE && pos.pid != BWT_ROOT &&
 			 d->count < tree->leaf_min;
-	return 0;
+	return BWT_DONE;
 }
+
+/*
+ * Attempts bwt_merge_up() makes: enough for a merge at every level of the
+ * highest tree with a few lost races each; a merge left undone is not an
+ * error (see below).
+ */
+#define BWT_MERGE_UP_TRIES	64
 
 /*
  * After a delete left a leaf small: merge it, then look at each level above
@@ -217,19 +238,19 @@ static void bwt_merge_up(struct bwtree *tree, s64 key)
 	struct bwt_op op;
 	unsigned int level = 0, tries = 0;
 	bool progress = false;
-	int ret;
+	enum bwt_res ret;
 
 	bwt_op_init(&op, tree, true);
 	/* REMOVE, its copy, fence, INDEX_DEL, MERGE; a parent's entries. */
 	bwt_op_want(&op, &(struct bwt_need){
 		.deltas = 5, .scratch = 2 * tree->inner_max + 8 });
-	while (tries++ < 64) {
+	while (tries++ < BWT_MERGE_UP_TRIES) {
 		if (bwt_op_refill(&op))
 			break;
 		rcu_read_lock();
 		ret = bwt_try_merge(&op, key, level);
 		rcu_read_unlock();
-		if (ret == -ERANGE) {
+		if (ret == BWT_NO_LEVEL) {
 			/* Past the root: once more from the leaf if it helped. */
 			if (!progress)
 				break;
@@ -237,12 +258,12 @@ static void bwt_merge_up(struct bwtree *tree, s64 key)
 			level = 0;
 			continue;
 		}
-		if (ret == -EAGAIN) {
+		if (ret == BWT_RESTART) {
 			progress = true;
 			bwt_op_backoff(&op);
 			continue;
 		}
-		if (ret != -ENOENT)
+		if (ret != BWT_NOTHING)
 			progress = true;	/* merged, or the root collapsed */
 		level++;
 	}
@@ -252,6 +273,7 @@ static void bwt_merge_up(struct bwtree *tree, s64 key)
 static int bwt_write(struct bwtree *tree, enum bwt_write w, s64 key,
 		     u64 val, struct bwt_wres *res)
 {
+	enum bwt_res res_step;
 	struct bwt_op op;
 	int ret;
 
@@ -265,10 +287,12 @@ static int bwt_write(struct bwtree *tree, enum bwt_write w, s64 key,
 		if (ret)
 			break;
 		rcu_read_lock();
-		ret = __bwt_write(&op, w, key, val, res);
+		res_step = __bwt_write(&op, w, key, val, res);
 		rcu_read_unlock();
-		if (ret != -EAGAIN)
+		if (res_step == BWT_DONE) {
+			ret = res->err;
 			break;
+		}
 		bwt_op_backoff(&op);
 	}
 	bwt_op_finish(&op);
