@@ -238,16 +238,19 @@ void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt)
 }
 
 /*
- * Folding a chain: first gather the deltas that matter (the newest for each
- * key, within the range the chain still owns at that point) and the base
- * nodes with their ranges, then merge them in key order.
+ * Folding a chain: first pick its pieces, the deltas that matter (the
+ * newest for each key, within the range the chain still owns at that
+ * point) and the base nodes with their ranges, then merge them in key
+ * order.
  */
 static bool bwt_span_holds(const struct bwt_span *sp, s64 key)
 {
 	return key >= sp->lo && (sp->hinf || key < sp->hi);
 }
 
-static enum bwt_res bwt_gather(const struct bwt_rec *top, struct bwt_gather *g)
+/* The pieces of a fold, picked into @g (see struct bwt_gather). */
+static enum bwt_res bwt_pick_pieces(const struct bwt_rec *top,
+				    struct bwt_gather *g)
 {
 	const struct bwt_rec *rec;
 	struct bwt_chain it;
@@ -332,7 +335,7 @@ enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 	g->nd = 0;
 	g->ns = 0;
 	bag->n = 0;
-	ret = bwt_gather(top, g);
+	ret = bwt_pick_pieces(top, g);
 	if (ret)
 		return ret;
 
