@@ -3,8 +3,11 @@
  * bwtree internals shared by the core's files.
  *
  * Prefixes: bwtree_ is the public API (include/bwtree.h), bwt_ an internal
- * function or type, bwt_rec_ one record, bwt_map_ the mapping table,
- * bwt_op_ the state of one operation.
+ * function or type, bwt_rec_ one record, bwt_chain_ a delta chain and the
+ * walk over it, bwt_map_ the mapping table, bwt_op_ the state of one
+ * operation, bwt_scratch_ the space to fold a chain, bwt_descend a descent
+ * from the root.  Functions that run inside an RCU read section return an
+ * &enum bwt_res; errnos are for the API.
  */
 #ifndef _BWTREE_INTERNAL_H
 #define _BWTREE_INTERNAL_H
