@@ -655,3 +655,5 @@ void bwt_threads_report(struct kunit *test, struct bwt_threads *grp)
 
 MODULE_DESCRIPTION("KUnit suites for the bwtree latch-free BW-tree");
 MODULE_LICENSE("GPL");
+/* bwtree_validate() and bwtree_dump() are exported to KUnit suites only. */
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -36,6 +36,100 @@ static int bwt_base_floor(const struct bwt_rec *b, s64 key)
 }
 
 /**
+ * bwt_chain_start() - begin a walk over every record of a chain
+ * @it: the walk
+ * @top: the chain's newest record
+ * @lo: lowest key the chain decides
+ * @hi: first key it no longer decides, unless @hinf
+ * @hinf: it decides every key from @lo up
+ *
+ * See the DOC on walking a chain.
+ */
+void bwt_chain_start(struct bwt_chain *it, const struct bwt_rec *top, s64 lo,
+		     s64 hi, bool hinf)
+{
+	it->at.rec = NULL;
+	it->next = (struct bwt_span){ top, lo, hi, hinf };
+	it->nfork = 0;
+	it->bad = false;
+}
+
+/* The range of @sp ends at @key at the latest. */
+static void bwt_span_cut(struct bwt_span *sp, s64 key)
+{
+	if (sp->hinf || key < sp->hi) {
+		sp->hi = key;
+		sp->hinf = false;
+	}
+}
+
+/* A MERGE: go on into the branch with fewer records, stack the other. */
+static void bwt_chain_fork(struct bwt_chain *it, struct bwt_span rest)
+{
+	if (WARN_ON_ONCE(!it->next.rec || !rest.rec)) {
+		it->bad = true;
+		return;
+	}
+	if (rest.rec->depth < it->next.rec->depth)
+		swap(rest, it->next);
+	if (WARN_ON_ONCE(it->nfork == BWT_CHAIN_FORKS)) {
+		it->bad = true;
+		return;
+	}
+	it->fork[it->nfork++] = rest;
+}
+
+/**
+ * bwt_chain_next() - the next record of a walk
+ * @it: the walk, begun by bwt_chain_start()
+ *
+ * Puts the record, with the key range it decides, in @it->at.  The walk
+ * is already past it, so the caller may free it.
+ *
+ * Return: false when every record has been visited (or, with @it->bad
+ * set, when the chain is malformed: a delta without a next record, or
+ * forks nested deeper than BWT_CHAIN_FORKS).
+ */
+bool bwt_chain_next(struct bwt_chain *it)
+{
+	const struct bwt_rec *rec;
+	struct bwt_span rest;
+
+	if (!it->next.rec) {
+		if (!it->nfork || it->bad) {
+			it->at.rec = NULL;
+			return false;
+		}
+		it->next = it->fork[--it->nfork];
+	}
+	it->at = it->next;
+	rec = it->at.rec;
+	switch (rec->kind) {
+	case BWTREE_LEAF:
+	case BWTREE_INNER:
+		it->next.rec = NULL;
+		return true;
+	case BWTREE_SPLIT:
+		bwt_span_cut(&it->next, rec->high);
+		break;
+	case BWTREE_MERGE:
+		rest = it->at;
+		rest.rec = rec->merge.removed;
+		rest.lo = max(rest.lo, rec->merge.sep);
+		bwt_span_cut(&it->next, rec->merge.sep);
+		it->next.rec = rec->next;
+		bwt_chain_fork(it, rest);
+		return true;
+	default:
+		break;
+	}
+	it->next.rec = rec->next;
+	if (WARN_ON_ONCE(!rec->next))
+		it->bad = true;	/* every chain ends in a base node */
+	return true;
+}
+
+/**
  * bwt_leaf_find() - look a key up in a leaf's chain
  * @rec: the leaf's newest record (or the record under its REMOVE delta);
  *	the leaf holds @key
@@ -52,7 +146,7 @@ bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val)
 {
 	int i;
 
-	for (;;) {
+	for (; rec; rec = bwt_chain_step(rec, key)) {
 		switch (rec->kind) {
 		case BWTREE_INSERT:
 			if (rec->kv.key == key) {
@@ -64,12 +158,6 @@ bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val)
 			if (rec->kv.key == key)
 				return false;
 			break;
-		case BWTREE_MERGE:
-			if (key >= rec->merge.sep) {
-				rec = rec->merge.removed;
-				continue;
-			}
-			break;
 		case BWTREE_LEAF:
 			i = bwt_base_floor(rec, key);
 			if (i >= 0 && rec->keys[i] == key) {
@@ -77,6 +165,7 @@ bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val)
 				return true;
 			}
 			return false;
+		case BWTREE_MERGE:
 		case BWTREE_SPLIT:
 		case BWTREE_REMOVE:
 			break;
@@ -84,8 +173,9 @@ bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val)
 			WARN_ON_ONCE(1);
 			return false;
 		}
-		rec = rec->next;
 	}
+	WARN_ON_ONCE(1);	/* every chain ends in a base node */
+	return false;
 }
 
 /**
@@ -106,7 +196,7 @@ void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt)
 {
 	int i;
 
-	for (;;) {
+	for (; rec; rec = bwt_chain_step(rec, key)) {
 		switch (rec->kind) {
 		case BWTREE_INDEX:
 		case BWTREE_INDEX_DEL:
@@ -117,12 +207,6 @@ void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt)
 				rt->hinf = rec->idx_hinf;
 				rt->child = rec->idx.child;
 				return;
-			}
-			break;
-		case BWTREE_MERGE:
-			if (key >= rec->merge.sep) {
-				rec = rec->merge.removed;
-				continue;
 			}
 			break;
 		case BWTREE_INNER:
@@ -139,6 +223,7 @@ void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt)
 				rt->hinf = rec->hinf;
 			}
 			return;
+		case BWTREE_MERGE:
 		case BWTREE_SPLIT:
 		case BWTREE_REMOVE:
 			break;
@@ -147,74 +232,39 @@ void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt)
 			rt->child = BWT_NIL;
 			return;
 		}
-		rec = rec->next;
 	}
-}
-
-/**
- * bwt_route_child() - the child of an inner node that leads to a key
- * @rec: the inner node's newest record (or the record under its REMOVE
- *	delta); the node holds @key
- * @key: the key
- *
- * bwt_route() without the entry's range, for searches.
- *
- * Context: RCU read-side critical section.
- * Return: the child's pid.
- */
-u64 bwt_route_child(const struct bwt_rec *rec, s64 key)
-{
-	struct bwt_route rt;
-
-	while (likely(rec->kind != BWTREE_INNER)) {
-		switch (rec->kind) {
-		case BWTREE_INDEX:
-		case BWTREE_INDEX_DEL:
-			if (key >= rec->idx.lo &&
-			    (rec->idx_hinf || key < rec->idx.hi))
-				return rec->idx.child;
-			break;
-		case BWTREE_MERGE:
-			if (key >= rec->merge.sep) {
-				rec = rec->merge.removed;
-				continue;
-			}
-			break;
-		case BWTREE_SPLIT:
-		case BWTREE_REMOVE:
-			break;
-		default:
-			bwt_route(rec, key, &rt);
-			return rt.child;
-		}
-		rec = rec->next;
-	}
-	return bwt_vals(rec)[max(bwt_base_floor(rec, key), 0)];
+	WARN_ON_ONCE(1);	/* every chain ends in a base node */
+	rt->child = BWT_NIL;
 }
 
 /*
- * Folding a chain: first gather the deltas that matter (the newest for each
- * key, within the range the chain still owns at that point) and the base
- * nodes with their ranges, then merge them in key order.
+ * Folding a chain: first pick its pieces, the deltas that matter (the
+ * newest for each key, within the range the chain still owns at that
+ * point) and the base nodes with their ranges, then merge them in key
+ * order.
  */
-static bool bwt_in(s64 key, s64 lo, s64 hi, bool hinf)
+static bool bwt_span_holds(const struct bwt_span *sp, s64 key)
 {
-	return key >= lo && (hinf || key < hi);
+	return key >= sp->lo && (sp->hinf || key < sp->hi);
 }
 
-static int bwt_gather(const struct bwt_rec *rec, s64 lo, s64 hi, bool hinf,
-		      struct bwt_gather *g)
+/* The pieces of a fold, picked into @g (see struct bwt_gather). */
+static enum bwt_res bwt_pick_pieces(const struct bwt_rec *top,
+				    struct bwt_gather *g)
 {
+	const struct bwt_rec *rec;
+	struct bwt_chain it;
 	unsigned int i;
-	int ret;
 
-	for (; rec; rec = rec->next) {
+	bwt_chain_start(&it, top, top->low, top->high, top->hinf);
+	while (bwt_chain_next(&it)) {
+		rec = it.at.rec;
 		switch (rec->kind) {
 		case BWTREE_INSERT:
 		case BWTREE_DELETE:
 		case BWTREE_INDEX:
 		case BWTREE_INDEX_DEL:
-			if (!bwt_in(rec->kv.key, lo, hi, hinf))
+			if (!bwt_span_holds(&it.at, rec->kv.key))
 				break;
 			for (i = 0; i < g->nd; i++)
 				if (g->delta[i]->kv.key == rec->kv.key)
@@ -222,40 +272,25 @@ static int bwt_gather(const struct bwt_rec *rec, s64 lo, s64 hi, bool hinf,
 			if (i < g->nd)
 				break;	/* a newer delta decided this key */
 			if (g->nd == BWT_GATHER_MAX)
-				return -E2BIG;
+				return BWT_SHORT;
 			g->delta[g->nd++] = rec;
 			break;
 		case BWTREE_SPLIT:
-			if (hinf || rec->high < hi) {
-				hi = rec->high;
-				hinf = false;
-			}
-			break;
 		case BWTREE_MERGE:
-			ret = bwt_gather(rec->merge.removed,
-					 max(lo, rec->merge.sep), hi, hinf, g);
-			if (ret)
-				return ret;
-			if (hinf || rec->merge.sep < hi) {
-				hi = rec->merge.sep;
-				hinf = false;
-			}
-			break;
 		case BWTREE_REMOVE:
-			break;
+			break;	/* the walk narrows the range */
 		case BWTREE_LEAF:
 		case BWTREE_INNER:
 			if (g->ns == ARRAY_SIZE(g->span))
-				return -E2BIG;
-			g->span[g->ns++] = (struct bwt_span){ rec, lo, hi, hinf };
-			return 0;
+				return BWT_SHORT;
+			g->span[g->ns++] = it.at;
+			break;
 		default:
 			WARN_ON_ONCE(1);
-			return -EUCLEAN;
+			return BWT_BROKEN;
 		}
 	}
-	WARN_ON_ONCE(1);	/* every chain ends in a base node */
-	return -EUCLEAN;
+	return it.bad ? BWT_BROKEN : BWT_DONE;
 }
 
 static bool bwt_delta_puts(const struct bwt_rec *d)
@@ -263,14 +298,14 @@ static bool bwt_delta_puts(const struct bwt_rec *d)
 	return d->kind == BWTREE_INSERT || d->kind == BWTREE_INDEX;
 }
 
-static int bwt_bag_add(struct bwt_bag *bag, s64 key, u64 val)
+static enum bwt_res bwt_bag_add(struct bwt_bag *bag, s64 key, u64 val)
 {
 	if (bag->n == bag->cap)
-		return -E2BIG;
+		return BWT_SHORT;
 	bag->keys[bag->n] = key;
 	bag->vals[bag->n] = val;
 	bag->n++;
-	return 0;
+	return BWT_DONE;
 }
 
 /* KV and INDEX payloads share their first two fields: key, then value. */
@@ -287,18 +322,20 @@ static_assert(offsetof(struct bwt_rec, kv.val) ==
  * @g: scratch space
  *
  * Context: RCU read-side critical section.
- * Return: 0, or -E2BIG if the node holds more than @bag->cap items.
+ * Return: BWT_DONE; BWT_SHORT if the node holds more than @bag->cap items
+ * (or its chain more pieces than @g holds); BWT_BROKEN for a malformed
+ * chain.
  */
-int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
-		struct bwt_gather *g)
+enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
+			 struct bwt_gather *g)
 {
 	unsigned int i, j, s;
-	int ret;
+	enum bwt_res ret;
 
 	g->nd = 0;
 	g->ns = 0;
 	bag->n = 0;
-	ret = bwt_gather(top, top->low, top->high, top->hinf, g);
+	ret = bwt_pick_pieces(top, g);
 	if (ret)
 		return ret;
 
@@ -322,7 +359,7 @@ int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 	j = 0;
 	for (s = 0; s < g->ns; s++) {
 		const struct bwt_span *sp = &g->span[s];
-		const struct bwt_rec *b = sp->base;
+		const struct bwt_rec *b = sp->rec;
 		const u64 *vals = bwt_vals(b);
 		int k = bwt_base_floor(b, sp->lo);
 
@@ -331,7 +368,7 @@ int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 		for (; k < b->count; k++) {
 			s64 key = b->keys[k];
 
-			if (!bwt_in(key, sp->lo, sp->hi, sp->hinf))
+			if (!bwt_span_holds(sp, key))
 				break;
 
 			/* Deltas for smaller keys come first. */
@@ -366,7 +403,7 @@ int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return BWT_DONE;
 }
 
 /**

@@ -3,8 +3,11 @@
  * bwtree internals shared by the core's files.
  *
  * Prefixes: bwtree_ is the public API (include/bwtree.h), bwt_ an internal
- * function or type, bwt_rec_ one record, bwt_map_ the mapping table,
- * bwt_op_ the state of one operation.
+ * function or type, bwt_rec_ one record, bwt_chain_ a delta chain and the
+ * walk over it, bwt_map_ the mapping table, bwt_op_ the state of one
+ * operation, bwt_scratch_ the space to fold a chain, bwt_descend a descent
+ * from the root.  Functions that run inside an RCU read section return an
+ * &enum bwt_res; errnos are for the API.
  */
 #ifndef _BWTREE_INTERNAL_H
 #define _BWTREE_INTERNAL_H
@@ -16,6 +19,20 @@
 #include <linux/slab.h>
 #include <linux/limits.h>
 #include <bwtree.h>
+
+/*
+ * Symbols only the KUnit suites use are exported to them alone, and only
+ * when the kernel has KUnit: <kunit/visibility.h> (6.2 and later), or the
+ * same by hand where Kbuild found no such header.
+ */
+#ifndef BWT_NO_KUNIT_VISIBILITY
+#include <kunit/visibility.h>
+#elif IS_ENABLED(CONFIG_KUNIT)
+#define EXPORT_SYMBOL_IF_KUNIT(symbol) \
+	EXPORT_SYMBOL_NS(symbol, EXPORTED_FOR_KUNIT_TESTING)
+#else
+#define EXPORT_SYMBOL_IF_KUNIT(symbol)	__ADDRESSABLE(symbol)
+#endif
 
 /**
  * DOC: Records and delta chains
@@ -60,6 +77,12 @@
 #define BWT_ROOT		0		/* the root's pid never changes */
 #define BWT_CHAIN_SLACK		8		/* SMO deltas allowed past chain_max */
 #define BWT_READ_RESTARTS	8		/* a reader's restarts per RCU section */
+/*
+ * Merges one operation helps inside one another: helping descends, and a
+ * descent may meet another frozen node.  Bounds the stack; the deepest
+ * help restarts instead, and the operation helps again from the root.
+ */
+#define BWT_HELP_DEPTH_MAX	8
 
 /* Defaults, chosen by measurement: see README "Figures". */
 #define BWT_DEF_LEAF_MAX	64
@@ -74,6 +97,29 @@ enum bwt_rm_state {
 };
 
 struct bwtree;
+
+/**
+ * enum bwt_res - how a step inside an RCU read section ended
+ * @BWT_DONE: it did what was asked, or found it done
+ * @BWT_RESTART: leave the read section, refill the operation (see the DOC
+ *	on what an operation needs) and start again from the root
+ * @BWT_NOTHING: there is nothing to do here
+ * @BWT_NO_LEVEL: the tree has no node at the level asked for
+ * @BWT_COLLAPSED: done, and the root lost a level
+ * @BWT_SHORT: the output arrays are too small for the node's contents
+ * @BWT_BROKEN: the chain is malformed (a bug, already WARNed about)
+ *
+ * The internal functions speak these; errnos are for the API.
+ */
+enum bwt_res {
+	BWT_DONE,
+	BWT_RESTART,
+	BWT_NOTHING,
+	BWT_NO_LEVEL,
+	BWT_COLLAPSED,
+	BWT_SHORT,
+	BWT_BROKEN,
+};
 
 /**
  * struct bwt_rec - one record: a delta, or a base node with its arrays
@@ -97,7 +143,8 @@ struct bwtree;
  * @high: first key the node no longer holds (exclusive), unless @hinf
  * @right: pid of the right sibling, or BWT_NIL
  * @rcu: for freeing after a grace period
- * @dead: set once the record is retired; a stale reader may restart
+ * @dead: set when the record is retired, before call_rcu(); only
+ *	bwtree_validate() reads it, to find a retired record still reachable
  * @idx_hinf: INDEX, INDEX_DEL: @idx.hi is +infinity
  * @cap: base nodes: capacity of @keys and of the values after it
  * @keys: base nodes: sorted keys, then @cap values (or child pids)
@@ -262,8 +309,14 @@ struct bwt_bag {
  */
 #define BWT_GATHER_MAX	(2 * (BWTREE_MAX_CHAIN + BWT_CHAIN_SLACK) + 8)
 
+/*
+ * A record of a chain with the key range it still decides: a walk narrows
+ * the range at a SPLIT delta (to the new high key) and at a MERGE delta
+ * (the absorbed chain keeps the keys at or above the separator, ->next
+ * those below).
+ */
 struct bwt_span {
-	const struct bwt_rec *base;
+	const struct bwt_rec *rec;
 	s64 lo;
 	s64 hi;
 	bool hinf;
@@ -276,27 +329,107 @@ struct bwt_gather {
 	unsigned int ns;
 };
 
-/*
+/**
+ * DOC: Walking a chain
+ *
+ * Two walks cover every use of a chain, and both live in chain.c:
+ *
+ * - bwt_chain_step() walks towards one key: at a MERGE delta it takes the
+ *   absorbed chain (->merge.removed) for keys at or above the separator,
+ *   ->next for the others.  Searches and routing use it.
+ * - &struct bwt_chain visits every record of a chain, both branches of
+ *   every MERGE, each with the key range it still decides (&struct
+ *   bwt_span), newest first along every path.  Folding, freeing,
+ *   validation and the dump use it::
+ *
+ *	struct bwt_chain it;
+ *
+ *	bwt_chain_start(&it, top, top->low, top->high, top->hinf);
+ *	while (bwt_chain_next(&it))
+ *		use(it.at.rec, it.at.lo, it.at.hi, it.at.hinf);
+ *
+ *   The walk has advanced past it.at.rec when the body runs, so the body
+ *   may free it.  At a fork the walk goes on into the branch with fewer
+ *   records and stacks the other, so BWT_CHAIN_FORKS stacked branches
+ *   cover a chain of 2^BWT_CHAIN_FORKS records, far beyond the longest a
+ *   merge may build; a chain deeper than that sets ->bad and its
+ *   rest is not visited (->bad, also set for a delta without a next
+ *   record).
+ */
+#define BWT_CHAIN_FORKS	12
+
+struct bwt_chain {
+	struct bwt_span at;
+	struct bwt_span next;
+	struct bwt_span fork[BWT_CHAIN_FORKS];
+	unsigned int nfork;
+	bool bad;
+};
+
+/* The next record towards @key after @rec, NULL after a base node. */
+static inline const struct bwt_rec *
+bwt_chain_step(const struct bwt_rec *rec, s64 key)
+{
+	if (rec->kind == BWTREE_MERGE && key >= rec->merge.sep)
+		return rec->merge.removed;
+	return rec->next;
+}
+
+/**
+ * DOC: What an operation needs
+ *
  * One operation's preallocated memory: every allocation happens before
  * rcu_read_lock(), and the work inside the read section takes from here.
- * When it finds it needs more, it records the need, drops out with -EAGAIN
- * and the operation refills and starts again from the root.
+ * Whatever needs memory states it in a &struct bwt_need and asks
+ * bwt_op_want(), which records the need in the operation and says whether
+ * it is already met; if not, the work drops out to restart, and
+ * bwt_op_refill() allocates what was recorded before the next attempt.
+ * Base nodes and page IDs sit in slots named for what they become.
  */
 #define BWT_OP_DELTAS	6
 
+enum bwt_base_slot {
+	/*
+	 * A node's new base: consolidation, a merge's unfreeze copy, a
+	 * collapse's copy of the child, a root split's left child.
+	 */
+	BWT_BASE_NEW,
+	BWT_BASE_RIGHT,		/* a split's new right node */
+	BWT_BASE_ROOT,		/* a root split's new root */
+	BWT_NR_BASES,
+};
+
+enum bwt_pid_slot {
+	BWT_PID_LEFT,		/* a root split's new left child */
+	BWT_PID_RIGHT,		/* a split's new right node */
+	BWT_NR_PIDS,
+};
+
+/**
+ * struct bwt_need - what one step of an operation needs preallocated
+ * @deltas: delta records
+ * @cap: for each &enum bwt_base_slot, the base node's capacity (0: none)
+ * @pid: for each &enum bwt_pid_slot, whether a fresh page ID is needed
+ * @scratch: items the scratch arrays must hold (0: none)
+ * @fold: space to fold a chain (&struct bwt_gather); implied by @scratch
+ */
+struct bwt_need {
+	unsigned int deltas;
+	unsigned int cap[BWT_NR_BASES];
+	bool pid[BWT_NR_PIDS];
+	unsigned int scratch;
+	bool fold;
+};
+
 struct bwt_op {
 	struct bwtree *tree;
+	struct bwt_need need;
 	struct bwt_rec *delta[BWT_OP_DELTAS];
 	unsigned int ndelta;
-	unsigned int need_delta;
-	struct bwt_rec *base[3];
-	unsigned int need_cap[3];
-	u64 pid[2];
-	unsigned int need_pid;
+	struct bwt_rec *base[BWT_NR_BASES];
+	u64 pid[BWT_NR_PIDS];
 	struct bwt_bag scratch;
-	unsigned int need_scratch;
 	struct bwt_gather *gather;
-	bool need_gather;
 	unsigned int restarts;
 	unsigned int help_depth;
 	bool writer;
@@ -402,15 +535,27 @@ struct bwt_route {
 	u64 child;
 };
 
+void bwt_chain_start(struct bwt_chain *it, const struct bwt_rec *top, s64 lo,
+		     s64 hi, bool hinf);
+bool bwt_chain_next(struct bwt_chain *it);
 bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val);
 void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt);
-u64 bwt_route_child(const struct bwt_rec *rec, s64 key);
-int bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
-		struct bwt_gather *g);
+
+/* bwt_route() without the entry's range, for searches. */
+static inline u64 bwt_route_child(const struct bwt_rec *rec, s64 key)
+{
+	struct bwt_route rt;
+
+	bwt_route(rec, key, &rt);
+	return rt.child;
+}
+
+enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
+			 struct bwt_gather *g);
 void bwt_rec_init_delta(struct bwt_rec *d, const struct bwt_rec *top,
 			enum bwtree_kind kind);
 
-/* tree.c */
+/* descend.c */
 struct bwt_pos {
 	u64 pid;
 	struct bwt_rec *top;
@@ -420,16 +565,24 @@ struct bwt_pos {
 	bool via_right;
 };
 
-int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
-		struct bwt_pos *pos);
-struct bwt_rec *bwt_op_delta(struct bwt_op *op);
-void bwt_op_undelta(struct bwt_op *op, struct bwt_rec *d);
+enum bwt_res bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
+			 struct bwt_pos *pos);
+const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key);
+
+/* op.c */
+int bwt_scratch_reserve(struct bwt_bag *bag, struct bwt_gather **gather,
+			unsigned int cap);
+void bwt_scratch_free(struct bwt_bag *bag, struct bwt_gather **gather);
 void bwt_op_init(struct bwt_op *op, struct bwtree *tree, bool writer);
+bool bwt_op_want(struct bwt_op *op, const struct bwt_need *need);
 int bwt_op_refill(struct bwt_op *op);
 void bwt_op_finish(struct bwt_op *op);
 void bwt_op_backoff(struct bwt_op *op);
+struct bwt_rec *bwt_op_delta(struct bwt_op *op);
+void bwt_op_undelta(struct bwt_op *op, struct bwt_rec *d);
+
+/* tree.c */
 void bwt_note_chain(struct bwtree *tree, unsigned int depth);
-unsigned int bwt_node_max(struct bwtree *tree, unsigned int level);
 
 /* Longest chain a merge may build; writers consolidate from chain_max. */
 static inline unsigned int bwt_chain_bound(const struct bwtree *tree)
@@ -438,13 +591,11 @@ static inline unsigned int bwt_chain_bound(const struct bwtree *tree)
 }
 
 /* smo.c */
-#define BWT_COLLAPSED	1	/* bwt_try_merge(): the root lost a level */
-
-int bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top);
-int bwt_split(struct bwt_op *op, struct bwt_pos *pos);
-int bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd);
-int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos);
-int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level);
-int bwt_maintain(struct bwt_op *op, struct bwt_pos *pos);
+enum bwt_res bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top);
+enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos);
+enum bwt_res bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd);
+enum bwt_res bwt_post_index(struct bwt_op *op, struct bwt_pos *pos);
+enum bwt_res bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level);
+enum bwt_res bwt_maintain(struct bwt_op *op, struct bwt_pos *pos);
 
 #endif /* _BWTREE_INTERNAL_H */

@@ -38,9 +38,10 @@
  * newer record, and no newer record points to an unlinked one (records are
  * immutable and a new record only points to what the slot held).
  *
- * A retired chain is marked ->dead before call_rcu(), so a stale reader
- * that checks can restart early; the contents stay valid until the grace
- * period ends either way.  Page IDs follow the same rule (mapping.c).
+ * A retired record is marked ->dead before call_rcu(), for
+ * bwtree_validate() to find one still reachable; readers do not look at
+ * it, for the contents stay valid until the grace period ends.  Page IDs
+ * follow the same rule (mapping.c).
  */
 
 static const unsigned short bwt_caps[] = {
@@ -185,16 +186,14 @@ void bwt_rec_free_now(struct bwtree *tree, struct bwt_rec *rec)
 	bwt_rec_release(rec);
 }
 
-static void bwt_chain_release(struct bwt_rec *rec)
+/* Free every record of a chain; no accounting (done when it was retired). */
+static void bwt_chain_release(struct bwt_rec *top)
 {
-	while (rec) {
-		struct bwt_rec *next = rec->next;
+	struct bwt_chain it;
 
-		if (rec->kind == BWTREE_MERGE)
-			bwt_chain_release(rec->merge.removed);
-		bwt_rec_release(rec);
-		rec = next;
-	}
+	bwt_chain_start(&it, top, S64_MIN, 0, true);
+	while (bwt_chain_next(&it))
+		bwt_rec_release((struct bwt_rec *)it.at.rec);
 }
 
 static void bwt_chain_rcu(struct rcu_head *head)
@@ -207,16 +206,18 @@ static void bwt_one_rcu(struct rcu_head *head)
 	bwt_rec_release(container_of(head, struct bwt_rec, rcu));
 }
 
-/* Mark a chain dead and uncharge it; returns nothing, frees nothing. */
-static void bwt_chain_unlink(struct bwtree *tree, struct bwt_rec *rec)
+/* Mark every record of a chain ->dead and uncharge it; frees nothing. */
+static void bwt_chain_mark_retired(struct bwtree *tree, struct bwt_rec *top)
 {
-	while (rec) {
-		if (rec->kind == BWTREE_MERGE)
-			bwt_chain_unlink(tree, rec->merge.removed);
+	struct bwt_rec *rec;
+	struct bwt_chain it;
+
+	bwt_chain_start(&it, top, S64_MIN, 0, true);
+	while (bwt_chain_next(&it)) {
+		rec = (struct bwt_rec *)it.at.rec;
 		WRITE_ONCE(rec->dead, 1);
 		atomic64_dec(&tree->stats.records[rec->kind]);
 		bwt_rec_uncharge(tree, rec);
-		rec = rec->next;
 	}
 }
 
@@ -230,7 +231,7 @@ static void bwt_chain_unlink(struct bwtree *tree, struct bwt_rec *rec)
  */
 void bwt_chain_retire(struct bwtree *tree, struct bwt_rec *top)
 {
-	bwt_chain_unlink(tree, top);
+	bwt_chain_mark_retired(tree, top);
 	call_rcu(&top->rcu, bwt_chain_rcu);
 }
 
@@ -254,6 +255,6 @@ void bwt_one_retire(struct bwtree *tree, struct bwt_rec *rec)
  */
 void bwt_chain_free_now(struct bwtree *tree, struct bwt_rec *top)
 {
-	bwt_chain_unlink(tree, top);
+	bwt_chain_mark_retired(tree, top);
 	bwt_chain_release(top);
 }

@@ -129,19 +129,21 @@ static const struct bwt_rec *bwt_scan_next(const struct bwt_rec *next, s64 cur)
 }
 
 /*
- * Scan a few leaves.  Context: RCU read section.  Return: 0; -E2BIG when a
- * chain must be folded and the scratch space is missing or small; -EAGAIN
- * after BWT_READ_RESTARTS descents that had to restart (the caller leaves
- * the read section, reschedules and goes on from the cursor).
+ * Scan a few leaves.  Context: RCU read section.  Return: BWT_DONE;
+ * BWT_SHORT when a chain must be folded and the scratch space is missing
+ * or small; BWT_RESTART after BWT_READ_RESTARTS descents that had to
+ * restart (the caller leaves the read section, reschedules and goes on
+ * from the cursor); BWT_BROKEN for a malformed chain.
  */
-static int bwt_scan_leaves(struct bwt_scan *sc)
+static enum bwt_res bwt_scan_leaves(struct bwt_scan *sc)
 {
-	struct bwt_op op = { .tree = sc->tree, .writer = false };
 	const struct bwt_rec *top = NULL, *next;
 	unsigned int leaves, restarts = 0;
 	struct bwt_pos pos;
-	int ret;
+	struct bwt_op op;
+	enum bwt_res ret;
 
+	bwt_op_init(&op, sc->tree, false);
 	for (leaves = 0; leaves < BWT_SCAN_LEAVES; leaves++) {
 		while (!top) {
 			ret = bwt_descend(&op, sc->cur, 0, &pos);
@@ -150,7 +152,7 @@ static int bwt_scan_leaves(struct bwt_scan *sc)
 				break;
 			}
 			if (++restarts == BWT_READ_RESTARTS)
-				return -EAGAIN;	/* leave the read section */
+				return BWT_RESTART;	/* leave the read section */
 			cpu_relax();
 		}
 		/* The sibling, unless the range ends in this leaf. */
@@ -160,52 +162,34 @@ static int bwt_scan_leaves(struct bwt_scan *sc)
 		if (bwt_is_base(top)) {
 			if (!bwt_scan_copy(sc, top->keys, bwt_vals(top),
 					   top->count))
-				return 0;
+				return BWT_DONE;
 		} else {
 			if (!sc->gather)
-				return -E2BIG;
+				return BWT_SHORT;
 			ret = bwt_collect(top, &sc->bag, sc->gather);
 			if (ret)
 				return ret;
 			if (!bwt_scan_copy(sc, sc->bag.keys, sc->bag.vals,
 					   sc->bag.n))
-				return 0;
+				return BWT_DONE;
 		}
 		if (!sc->rev) {
 			if (top->hinf || top->high > sc->hi) {
 				sc->finished = true;
-				return 0;
+				return BWT_DONE;
 			}
 			sc->cur = top->high;
 			top = bwt_scan_next(next, sc->cur);
 		} else {
 			if (top->low <= sc->lo) {
 				sc->finished = true;
-				return 0;
+				return BWT_DONE;
 			}
 			sc->cur = top->low - 1;
 			top = NULL;
 		}
 	}
-	return 0;
-}
-
-/* Scratch space to fold a chain of up to @cap items. */
-static int bwt_scan_grow(struct bwt_scan *sc, unsigned int cap)
-{
-	if (!sc->gather) {
-		sc->gather = kmalloc(sizeof(*sc->gather), GFP_KERNEL);
-		if (!sc->gather)
-			return -ENOMEM;
-	}
-	kvfree(sc->bag.keys);
-	sc->bag.cap = 0;
-	sc->bag.keys = kvmalloc_array(cap, 2 * sizeof(s64), GFP_KERNEL);
-	if (!sc->bag.keys)
-		return -ENOMEM;
-	sc->bag.vals = (u64 *)&sc->bag.keys[cap];
-	sc->bag.cap = cap;
-	return 0;
+	return BWT_DONE;
 }
 
 /**
@@ -237,6 +221,7 @@ int bwtree_scan_batch(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
 		.rev = flags & BWTREE_SCAN_REVERSE,
 		.out = out, .max = max,
 	};
+	enum bwt_res res;
 	int ret;
 
 	if ((flags & ~BWTREE_SCAN_REVERSE) || lo > hi || !max)
@@ -246,21 +231,22 @@ int bwtree_scan_batch(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
 	ret = 0;
 	while (!ret) {
 		rcu_read_lock();
-		ret = bwt_scan_leaves(&sc);
+		res = bwt_scan_leaves(&sc);
 		rcu_read_unlock();
-		if (ret == -E2BIG) {
-			ret = bwt_scan_grow(&sc, sc.bag.cap ? 2 * sc.bag.cap :
-					    2 * tree->leaf_max + 8);
-		} else if (ret == -EAGAIN) {
+		if (res == BWT_SHORT) {
+			ret = bwt_scratch_reserve(&sc.bag, &sc.gather,
+						  sc.bag.cap ? 2 * sc.bag.cap :
+						  2 * tree->leaf_max + 8);
+		} else if (res == BWT_RESTART) {
 			atomic64_inc(&tree->stats.reader_yields);
-			ret = 0;
+		} else if (res == BWT_BROKEN) {
+			ret = -EUCLEAN;
 		} else if (sc.finished || sc.more) {
 			break;
 		}
 		cond_resched();
 	}
-	kvfree(sc.bag.keys);
-	kfree(sc.gather);
+	bwt_scratch_free(&sc.bag, &sc.gather);
 	if (ret)
 		return ret;
 	*done = !sc.more;

@@ -4,7 +4,8 @@
  * root's growth and collapse.
  *
  * Every function here runs inside the caller's RCU read section, takes its
- * memory from the operation's preallocation (asking for more with -EAGAIN)
+ * memory from the operation's preallocation (asking for more with
+ * BWT_RESTART)
  * and changes the tree only by compare-and-swap on a mapping table slot.
  */
 #include <linux/kernel.h>
@@ -95,42 +96,6 @@
  * copy is installed in the root's slot; C's pid is then retired.
  */
 
-static const unsigned int bwt_no_caps[3];
-
-/*
- * Ask for memory.  Records what the operation needs for the next attempt
- * and says whether it already has it.
- */
-static bool bwt_want(struct bwt_op *op, unsigned int deltas, unsigned int pids,
-		     unsigned int scratch, bool gather,
-		     const unsigned int caps[3])
-{
-	bool ok = true;
-	unsigned int i;
-
-	op->need_delta = max(op->need_delta, deltas);
-	if (op->ndelta < deltas)
-		ok = false;
-	op->need_pid = max(op->need_pid, pids);
-	for (i = 0; i < pids; i++)
-		if (op->pid[i] == BWT_NIL)
-			ok = false;
-	if (gather || scratch) {
-		op->need_gather = true;
-		if (!op->gather)
-			ok = false;
-	}
-	op->need_scratch = max(op->need_scratch, scratch);
-	if (op->scratch.cap < scratch)
-		ok = false;
-	for (i = 0; i < 3; i++) {
-		op->need_cap[i] = max(op->need_cap[i], caps[i]);
-		if (caps[i] && (!op->base[i] || op->base[i]->cap < caps[i]))
-			ok = false;
-	}
-	return ok;
-}
-
 static void bwt_base_init(struct bwt_rec *b, const struct bwt_rec *top,
 			  unsigned int n)
 {
@@ -153,16 +118,16 @@ static void bwt_base_copy(struct bwt_rec *b, const struct bwt_bag *bag,
 	memcpy(bwt_vals(b), &bag->vals[from], n * sizeof(u64));
 }
 
-/* Fold a node into the scratch arrays; -EAGAIN if they were too small. */
-static int bwt_collect_scratch(struct bwt_op *op, const struct bwt_rec *top)
+/* Fold a node into the scratch arrays; restart for larger ones if short. */
+static enum bwt_res bwt_collect_scratch(struct bwt_op *op,
+					const struct bwt_rec *top)
 {
-	int ret = bwt_collect(top, &op->scratch, op->gather);
+	enum bwt_res ret = bwt_collect(top, &op->scratch, op->gather);
 
-	if (ret == -E2BIG) {
-		op->need_scratch = max(op->need_scratch, 2 * op->scratch.cap);
-		return -EAGAIN;
-	}
-	return ret ? -EAGAIN : 0;
+	if (ret == BWT_SHORT)
+		bwt_op_want(op, &(struct bwt_need){
+				.scratch = 2 * op->scratch.cap });
+	return ret == BWT_DONE ? BWT_DONE : BWT_RESTART;
 }
 
 /**
@@ -172,28 +137,31 @@ static int bwt_collect_scratch(struct bwt_op *op, const struct bwt_rec *top)
  * @top: its newest record, read in this RCU section
  *
  * Context: RCU read-side critical section.
- * Return: 0 if installed; -EAGAIN if memory is missing or the race lost
+ * Return: BWT_DONE if installed; BWT_RESTART if memory is missing or the
+ * race lost
  * (the new base node then stays with @op for the next attempt).
  */
-int bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
+enum bwt_res bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
 {
 	struct bwtree *tree = op->tree;
-	unsigned int caps[3] = { top->count ? top->count : 1, 0, 0 };
+	struct bwt_need need = {
+		.cap[BWT_BASE_NEW] = max(top->count, 1U), .fold = true,
+	};
 	struct bwt_bag bag;
 	struct bwt_rec *b;
-	int ret;
+	enum bwt_res ret;
 
-	if (!bwt_want(op, 0, 0, 0, true, caps))
-		return -EAGAIN;
-	b = op->base[0];
+	if (!bwt_op_want(op, &need))
+		return BWT_RESTART;
+	b = op->base[BWT_BASE_NEW];
 	bag.keys = b->keys;
 	bag.vals = bwt_vals(b);
 	bag.cap = b->cap;
 	ret = bwt_collect(top, &bag, op->gather);
 	if (ret)
-		return -EAGAIN;
+		return BWT_RESTART;
 	if (WARN_ON_ONCE(bag.n != top->count))
-		return -EAGAIN;
+		return BWT_RESTART;
 	bwt_base_init(b, top, bag.n);
 	/*
 	 * Fully ordered: @b's contents before the pointer.  No ABA: @top was
@@ -201,12 +169,12 @@ int bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
 	 * slot, so the slot still holding @top means nothing changed.
 	 */
 	if (!bwt_cas(tree, pid, top, b))
-		return -EAGAIN;
-	op->base[0] = NULL;
+		return BWT_RESTART;
+	op->base[BWT_BASE_NEW] = NULL;
 	atomic64_inc(&tree->stats.records[b->kind]);
 	atomic64_inc(&tree->stats.consolidations);
 	bwt_chain_retire(tree, top);
-	return 0;
+	return BWT_DONE;
 }
 
 /*
@@ -214,51 +182,57 @@ int bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
  * would make a merge's entry the leftmost of the new node (see the DOC on
  * merges).  Help the child's merge along instead.  The child's pid comes
  * from the node read in this RCU section, so reading its slot is ordered
- * after reading the node (address dependency).  Return: 0 or -EAGAIN.
+ * after reading the node (address dependency).  Return: BWT_DONE or
+ * BWT_RESTART.
  */
-static int bwt_split_sep_ok(struct bwt_op *op, const struct bwt_rec *top,
-			    unsigned int m)
+static enum bwt_res bwt_split_sep_ok(struct bwt_op *op,
+				     const struct bwt_rec *top, unsigned int m)
 {
 	u64 child;
 	struct bwt_rec *c;
 
 	if (!top->level)
-		return 0;
+		return BWT_DONE;
 	child = op->scratch.vals[m];
 	c = bwt_read(op->tree, child);
 	if (!c || c->kind != BWTREE_REMOVE)
-		return 0;
+		return BWT_DONE;
 	bwt_help_remove(op, child, c);
-	return -EAGAIN;
+	return BWT_RESTART;
 }
 
-static int bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
+static enum bwt_res bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *top = pos->top, *l, *r, *root;
 	struct bwt_map *map = &tree->map;
 	unsigned int n = top->count, m = n / 2;
-	unsigned int caps[3] = { m, n - m, 2 };
+	struct bwt_need need = {
+		.cap[BWT_BASE_NEW] = m, .cap[BWT_BASE_RIGHT] = n - m,
+		.cap[BWT_BASE_ROOT] = 2,
+		.pid[BWT_PID_LEFT] = true, .pid[BWT_PID_RIGHT] = true,
+		.scratch = n,
+	};
 	u64 lpid, rpid;
 	s64 sep;
-	int ret;
+	enum bwt_res ret;
 
-	if (!bwt_want(op, 0, 2, n, true, caps))
-		return -EAGAIN;
+	if (!bwt_op_want(op, &need))
+		return BWT_RESTART;
 	ret = bwt_collect_scratch(op, top);
 	if (ret)
 		return ret;
 	if (WARN_ON_ONCE(op->scratch.n != n || n < 2))
-		return -EAGAIN;
+		return BWT_RESTART;
 	ret = bwt_split_sep_ok(op, top, m);
 	if (ret)
 		return ret;
 	sep = op->scratch.keys[m];
-	l = op->base[0];
-	r = op->base[1];
-	root = op->base[2];
-	lpid = op->pid[0];
-	rpid = op->pid[1];
+	l = op->base[BWT_BASE_NEW];
+	r = op->base[BWT_BASE_RIGHT];
+	root = op->base[BWT_BASE_ROOT];
+	lpid = op->pid[BWT_PID_LEFT];
+	rpid = op->pid[BWT_PID_RIGHT];
 
 	bwt_base_init(l, top, m);
 	l->high = sep;
@@ -294,25 +268,38 @@ static int bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
 	if (!bwt_cas(tree, BWT_ROOT, top, root)) {
 		RCU_INIT_POINTER(*bwt_map_slot(map, lpid), NULL);
 		RCU_INIT_POINTER(*bwt_map_slot(map, rpid), NULL);
-		return -EAGAIN;
+		return BWT_RESTART;
 	}
-	memset(op->base, 0, sizeof(op->base));
-	op->pid[0] = BWT_NIL;
-	op->pid[1] = BWT_NIL;
+	op->base[BWT_BASE_NEW] = NULL;
+	op->base[BWT_BASE_RIGHT] = NULL;
+	op->base[BWT_BASE_ROOT] = NULL;
+	op->pid[BWT_PID_LEFT] = BWT_NIL;
+	op->pid[BWT_PID_RIGHT] = BWT_NIL;
 	atomic64_add(2, &tree->stats.records[l->kind]);
 	atomic64_inc(&tree->stats.records[BWTREE_INNER]);
 	atomic64_inc(&tree->stats.splits);
 	bwt_chain_retire(tree, top);
-	return 0;
+	return BWT_DONE;
 }
 
-/* Phase two of a split, best effort: a descent to the separator posts it. */
-static void bwt_post_split(struct bwt_op *op, s64 sep, unsigned int level)
+/*
+ * Descents bwt_descend_to_sep() makes: each one that walks right, past the
+ * parent's missing entry, posts it or meets the thread that did; a third
+ * try covers two lost races, and any later writer finishes the job anyway.
+ */
+#define BWT_SEP_DESCENTS	3
+
+/*
+ * Phase two of a split, best effort.  This posts nothing itself: it
+ * descends to the separator, and bwt_descend() posts the parent's entry
+ * when it walks right past the split (bwt_help_index()).
+ */
+static void bwt_descend_to_sep(struct bwt_op *op, s64 sep, unsigned int level)
 {
 	struct bwt_pos pos;
 	int i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < BWT_SEP_DESCENTS; i++) {
 		if (bwt_descend(op, sep, level, &pos) || !pos.via_right)
 			return;
 	}
@@ -324,35 +311,39 @@ static void bwt_post_split(struct bwt_op *op, s64 sep, unsigned int level)
  * @pos: the node, as found by bwt_descend() in this RCU section
  *
  * Context: RCU read-side critical section.
- * Return: 0 if the split was installed (the caller restarts); -EAGAIN if
- * memory is missing or the race was lost.
+ * Return: BWT_DONE if the split was installed (the caller restarts);
+ * BWT_RESTART if memory is missing or the race was lost.
  */
-int bwt_split(struct bwt_op *op, struct bwt_pos *pos)
+enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *top = pos->top, *q, *sd;
 	unsigned int n = top->count, m = n / 2;
-	unsigned int caps[3] = { n - m, 0, 0 };
+	/* The SPLIT delta, and the INDEX that posts the new node. */
+	struct bwt_need need = {
+		.deltas = 2, .cap[BWT_BASE_RIGHT] = n - m,
+		.pid[BWT_PID_RIGHT] = true, .scratch = n,
+	};
 	struct bwt_rec __rcu **slot;
 	s64 sep;
 	u64 qpid;
-	int ret;
+	enum bwt_res ret;
 
 	if (pos->pid == BWT_ROOT)
 		return bwt_split_root(op, pos);
-	if (!bwt_want(op, 2, 1, n, true, caps))
-		return -EAGAIN;
+	if (!bwt_op_want(op, &need))
+		return BWT_RESTART;
 	ret = bwt_collect_scratch(op, top);
 	if (ret)
 		return ret;
 	if (WARN_ON_ONCE(op->scratch.n != n || n < 2))
-		return -EAGAIN;
+		return BWT_RESTART;
 	ret = bwt_split_sep_ok(op, top, m);
 	if (ret)
 		return ret;
 	sep = op->scratch.keys[m];
-	q = op->base[0];
-	qpid = op->pid[0];
+	q = op->base[BWT_BASE_RIGHT];
+	qpid = op->pid[BWT_PID_RIGHT];
 	bwt_base_init(q, top, n - m);
 	q->low = sep;
 	bwt_base_copy(q, &op->scratch, m, n - m);
@@ -375,16 +366,16 @@ int bwt_split(struct bwt_op *op, struct bwt_pos *pos)
 	if (!bwt_cas(tree, pos->pid, top, sd)) {
 		RCU_INIT_POINTER(*slot, NULL);
 		bwt_op_undelta(op, sd);
-		return -EAGAIN;
+		return BWT_RESTART;
 	}
-	op->base[0] = NULL;
-	op->pid[0] = BWT_NIL;
+	op->base[BWT_BASE_RIGHT] = NULL;
+	op->pid[BWT_PID_RIGHT] = BWT_NIL;
 	atomic64_inc(&tree->stats.records[q->kind]);
 	atomic64_inc(&tree->stats.records[BWTREE_SPLIT]);
 	atomic64_inc(&tree->stats.splits);
 	bwt_note_chain(tree, sd->depth);
-	bwt_post_split(op, sep, top->level);
-	return 0;
+	bwt_descend_to_sep(op, sep, top->level);
+	return BWT_DONE;
 }
 
 /**
@@ -393,18 +384,22 @@ int bwt_split(struct bwt_op *op, struct bwt_pos *pos)
  * @pos: the node
  *
  * Context: RCU read-side critical section.
- * Return: 0 to go on down; -EAGAIN to restart.
+ * Return: BWT_DONE to go on down; BWT_RESTART to restart.
  */
-int bwt_maintain(struct bwt_op *op, struct bwt_pos *pos)
+enum bwt_res bwt_maintain(struct bwt_op *op, struct bwt_pos *pos)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *top = pos->top;
 
-	if (top->depth >= tree->chain_max)
-		return bwt_consolidate(op, pos->pid, top) ? : -EAGAIN;
-	if (top->count >= tree->inner_max)
-		return bwt_split(op, pos) ? : -EAGAIN;
-	return 0;
+	if (top->depth >= tree->chain_max) {
+		bwt_consolidate(op, pos->pid, top);
+		return BWT_RESTART;
+	}
+	if (top->count >= tree->inner_max) {
+		bwt_split(op, pos);
+		return BWT_RESTART;
+	}
+	return BWT_DONE;
 }
 
 /* Index of @key in the scratch arrays, or -1. */
@@ -432,31 +427,32 @@ static int bwt_scratch_find(const struct bwt_bag *bag, s64 key)
  * new delta's range is exact: it ends at the next separator.
  *
  * Context: RCU read-side critical section.
- * Return: 0 if posted or not needed; -EAGAIN otherwise.
+ * Return: BWT_DONE if posted or not needed; BWT_RESTART otherwise.
  */
-int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
+enum bwt_res bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *top = pos->top, *ptop = pos->ptop, *child, *d;
+	struct bwt_need need = { .deltas = 1, .scratch = ptop->count + 1 };
 	s64 sep = top->high;
 	int i;
 
 	if (sep <= pos->proute.lo ||
 	    !(pos->proute.hinf || sep < pos->proute.hi))
-		return 0;
+		return BWT_DONE;
 	if (ptop->depth >= tree->chain_max + BWT_CHAIN_SLACK)
-		return -EAGAIN;
+		return BWT_RESTART;
 	/* Read after the parent: a node frozen since cannot get an entry. */
 	child = bwt_read(tree, top->right);
 	if (!child || child->kind == BWTREE_REMOVE)
-		return -EAGAIN;
-	if (!bwt_want(op, 1, 0, ptop->count + 1, true, bwt_no_caps))
-		return -EAGAIN;
+		return BWT_RESTART;
+	if (!bwt_op_want(op, &need))
+		return BWT_RESTART;
 	if (bwt_collect_scratch(op, ptop))
-		return -EAGAIN;
+		return BWT_RESTART;
 	i = bwt_scratch_find(&op->scratch, sep);
 	if (i >= 0)
-		return 0;
+		return BWT_DONE;
 	i = -1 - i;	/* the first entry above @sep */
 
 	d = bwt_op_delta(op);
@@ -480,44 +476,41 @@ int bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
 	 */
 	if (!bwt_cas(tree, pos->ppid, ptop, d)) {
 		bwt_op_undelta(op, d);
-		return -EAGAIN;
+		return BWT_RESTART;
 	}
 	atomic64_inc(&tree->stats.records[BWTREE_INDEX]);
 	bwt_note_chain(tree, d->depth);
 	pos->ptop = d;
-	return 0;
+	return BWT_DONE;
 }
 
 /*
- * Phase two of a merge, the fence before COMMITTED: restate the entry @key
- * -> @child on the parent @pp with a new INDEX delta, so that no split of
- * the parent prepared against an older record can land (see the DOC).
- * The delta changes no route and no count.  On success @pp->top is the
- * fence.
- */
-/*
  * The parent's entry for the separator @key, for a delta about to be
  * posted on @pp: consolidates a chain that is too long, asks for @deltas
- * deltas, and gathers the entries into the scratch.  Returns the entry's
- * index (never the leftmost, 0), or a negative errno to restart with.
+ * deltas, and gathers the entries into the scratch.  Sets *@index to the
+ * entry's index, never the leftmost (0).
  */
-static int bwt_parent_entry(struct bwt_op *op, struct bwt_pos *pp, s64 key,
-			    unsigned int deltas)
+static enum bwt_res bwt_parent_entry(struct bwt_op *op, struct bwt_pos *pp,
+				     s64 key, unsigned int deltas, int *index)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *ptop = pp->top;
+	struct bwt_need need = { .deltas = deltas, .scratch = ptop->count + 1 };
 	int i;
 
-	if (ptop->depth >= tree->chain_max + BWT_CHAIN_SLACK)
-		return bwt_consolidate(op, pp->pid, ptop) ? : -EAGAIN;
-	if (!bwt_want(op, deltas, 0, ptop->count + 1, true, bwt_no_caps))
-		return -EAGAIN;
+	if (ptop->depth >= tree->chain_max + BWT_CHAIN_SLACK) {
+		bwt_consolidate(op, pp->pid, ptop);
+		return BWT_RESTART;
+	}
+	if (!bwt_op_want(op, &need))
+		return BWT_RESTART;
 	if (bwt_collect_scratch(op, ptop))
-		return -EAGAIN;
+		return BWT_RESTART;
 	i = bwt_scratch_find(&op->scratch, key);
 	if (WARN_ON_ONCE(i <= 0))
-		return -EAGAIN;
-	return i;
+		return BWT_RESTART;
+	*index = i;
+	return BWT_DONE;
 }
 
 /* The upper end of entry @i of the scratch gathered from @ptop, into @d. */
@@ -533,19 +526,27 @@ static void bwt_entry_high(struct bwt_op *op, const struct bwt_rec *ptop,
 	}
 }
 
-static int bwt_post_fence(struct bwt_op *op, struct bwt_pos *pp, s64 key,
-			  u64 child)
+/*
+ * Phase two of a merge, the fence before COMMITTED: restate the entry @key
+ * -> @child on the parent @pp with a new INDEX delta, so that no split of
+ * the parent prepared against an older record can land (see the DOC).
+ * The delta changes no route and no count.  On success @pp->top is the
+ * fence.
+ */
+static enum bwt_res bwt_post_fence(struct bwt_op *op, struct bwt_pos *pp,
+				   s64 key, u64 child)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *ptop = pp->top, *d;
+	enum bwt_res ret;
 	int i;
 
 	/* The fence, the INDEX_DEL and the MERGE, in one attempt. */
-	i = bwt_parent_entry(op, pp, key, 3);
-	if (i < 0)
-		return i;
+	ret = bwt_parent_entry(op, pp, key, 3, &i);
+	if (ret)
+		return ret;
 	if (WARN_ON_ONCE(op->scratch.vals[i] != child))
-		return -EAGAIN;
+		return BWT_RESTART;
 
 	d = bwt_op_delta(op);
 	bwt_rec_init_delta(d, ptop, BWTREE_INDEX);
@@ -561,24 +562,26 @@ static int bwt_post_fence(struct bwt_op *op, struct bwt_pos *pp, s64 key,
 	 */
 	if (!bwt_cas(tree, pp->pid, ptop, d)) {
 		bwt_op_undelta(op, d);
-		return -EAGAIN;
+		return BWT_RESTART;
 	}
 	atomic64_inc(&tree->stats.records[BWTREE_INDEX]);
 	bwt_note_chain(tree, d->depth);
 	pp->top = d;
-	return 0;
+	return BWT_DONE;
 }
 
 /* Phase three of a merge: remove the separator @key from the parent. */
-static int bwt_post_index_del(struct bwt_op *op, struct bwt_pos *pp, s64 key)
+static enum bwt_res bwt_post_index_del(struct bwt_op *op, struct bwt_pos *pp,
+				       s64 key)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *ptop = pp->top, *d;
+	enum bwt_res ret;
 	int i;
 
-	i = bwt_parent_entry(op, pp, key, 2);
-	if (i < 0)
-		return i;
+	ret = bwt_parent_entry(op, pp, key, 2, &i);
+	if (ret)
+		return ret;
 
 	d = bwt_op_delta(op);
 	bwt_rec_init_delta(d, ptop, BWTREE_INDEX_DEL);
@@ -593,14 +596,15 @@ static int bwt_post_index_del(struct bwt_op *op, struct bwt_pos *pp, s64 key)
 	 */
 	if (!bwt_cas(tree, pp->pid, ptop, d)) {
 		bwt_op_undelta(op, d);
-		return -EAGAIN;
+		return BWT_RESTART;
 	}
 	atomic64_inc(&tree->stats.records[BWTREE_INDEX_DEL]);
 	bwt_note_chain(tree, d->depth);
-	return 0;
+	return BWT_DONE;
 }
 
-static int bwt_help_collapse(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
+static enum bwt_res bwt_help_collapse(struct bwt_op *op, u64 pid,
+				      struct bwt_rec *rd)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *root = bwt_read(tree, BWT_ROOT);
@@ -608,7 +612,7 @@ static int bwt_help_collapse(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 	struct bwt_route rt;
 
 	if (atomic_read(&rd->rm.state) == BWT_RM_COMMITTED)
-		return 0;
+		return BWT_DONE;
 	/*
 	 * Until the copy is installed the root is exactly what the freeze
 	 * saw: one level above the frozen child, with it as its only entry
@@ -628,11 +632,11 @@ static int bwt_help_collapse(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 		 * and PENDING -> COMMITTED is its only change (no ABA).
 		 */
 		atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING, BWT_RM_COMMITTED);
-		return 0;
+		return BWT_DONE;
 	}
 	/* @root was read in this RCU section: no ABA on the root's slot. */
 	if (!bwt_cas(tree, BWT_ROOT, root, copy))
-		return -EAGAIN;
+		return BWT_RESTART;
 	bwt_pause_point(collapse_installed);
 	/* As above; the copy is in place, whoever says so first. */
 	atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING, BWT_RM_COMMITTED);
@@ -644,13 +648,16 @@ static int bwt_help_collapse(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 	return BWT_COLLAPSED;
 }
 
-static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
+static enum bwt_res __bwt_help_remove(struct bwt_op *op, u64 pid,
+				      struct bwt_rec *rd)
 {
+	static const struct bwt_need merge_need = { .deltas = 1 };
 	struct bwtree *tree = op->tree;
 	struct bwt_pos pp, lp;
 	struct bwt_route rt;
 	struct bwt_rec *x, *d;
-	int state, ret;
+	enum bwt_res ret;
+	int state;
 
 	state = atomic_read(&rd->rm.state);
 	if (state == BWT_RM_ABORTED)
@@ -659,7 +666,7 @@ static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 	/* Phases two and three: decide, then remove the parent's entry. */
 	ret = bwt_descend(op, rd->low, rd->level + 1, &pp);
 	if (ret)
-		return -EAGAIN;
+		return BWT_RESTART;
 	bwt_route(pp.top, rd->low, &rt);
 	if (rt.child != pid || rt.lo != rd->low) {
 		/*
@@ -672,7 +679,7 @@ static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 		if (state == BWT_RM_ABORTED)
 			goto unfreeze;
 		if (WARN_ON_ONCE(state != BWT_RM_COMMITTED))
-			return -EAGAIN;
+			return BWT_RESTART;
 		goto merge;
 	}
 	if (state == BWT_RM_PENDING) {
@@ -702,7 +709,7 @@ static int __bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 	/* COMMITTED with the entry still there: never the leftmost (DOC). */
 	bwt_pause_point(rm_committed);
 	if (WARN_ON_ONCE(rd->low == pp.top->low))
-		return -EAGAIN;
+		return BWT_RESTART;
 	ret = bwt_post_index_del(op, &pp, rd->low);
 	if (ret)
 		return ret;
@@ -712,7 +719,7 @@ merge:
 
 	ret = bwt_descend(op, rd->low - 1, rd->level, &lp);
 	if (ret)
-		return -EAGAIN;
+		return BWT_RESTART;
 	x = lp.top;
 	/*
 	 * X holds rd->low - 1.  If X does not end at rd->low, or its right
@@ -721,15 +728,17 @@ merge:
 	 * cannot have been reused while this RCU section lasts.
 	 */
 	if (x->hinf || x->high != rd->low || x->right != pid)
-		return 0;
+		return BWT_DONE;
 	/*
 	 * The merged chain is walked through both halves: keep it within
 	 * bwt_chain_bound() + 1 (the frozen half alone is within the bound).
 	 */
-	if (x->depth && x->depth + rd->depth > bwt_chain_bound(tree))
-		return bwt_consolidate(op, lp.pid, x) ? : -EAGAIN;
-	if (!bwt_want(op, 1, 0, 0, false, bwt_no_caps))
-		return -EAGAIN;
+	if (x->depth && x->depth + rd->depth > bwt_chain_bound(tree)) {
+		bwt_consolidate(op, lp.pid, x);
+		return BWT_RESTART;
+	}
+	if (!bwt_op_want(op, &merge_need))
+		return BWT_RESTART;
 	d = bwt_op_delta(op);
 	bwt_rec_init_delta(d, x, BWTREE_MERGE);
 	d->depth = x->depth + rd->depth;
@@ -746,13 +755,13 @@ merge:
 	 */
 	if (!bwt_cas(tree, lp.pid, x, d)) {
 		bwt_op_undelta(op, d);
-		return -EAGAIN;
+		return BWT_RESTART;
 	}
 	atomic64_inc(&tree->stats.records[BWTREE_MERGE]);
 	atomic64_inc(&tree->stats.merges);
 	bwt_note_chain(tree, d->depth);
 	bwt_pid_retire(tree, pid, rd);
-	return 0;
+	return BWT_DONE;
 
 unfreeze:
 	/*
@@ -766,11 +775,11 @@ unfreeze:
 	 */
 	x = rd->rm.thaw;
 	if (!bwt_cas(tree, pid, rd, x))
-		return 0;	/* another helper unfroze it */
+		return BWT_DONE;	/* another helper unfroze it */
 	atomic64_inc(&tree->stats.records[x->kind]);
 	bwt_one_retire(tree, rd->next);
 	bwt_one_retire(tree, rd);
-	return 0;
+	return BWT_DONE;
 }
 
 /**
@@ -780,18 +789,18 @@ unfreeze:
  * @rd: its REMOVE delta, read in this RCU section
  *
  * Context: RCU read-side critical section.
- * Return: 0 or BWT_COLLAPSED when the merge is over (committed and merged,
- * or aborted); -EAGAIN to restart.
+ * Return: BWT_DONE or BWT_COLLAPSED when the merge is over (committed and
+ * merged, or aborted); BWT_RESTART to restart.
  */
-int bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
+enum bwt_res bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 {
-	int ret;
+	enum bwt_res ret;
 
 	bwt_pause_point(help_remove);
 	if (rd->rm.collapse)
 		return bwt_help_collapse(op, pid, rd);
-	if (op->help_depth >= 8)
-		return -EAGAIN;
+	if (op->help_depth >= BWT_HELP_DEPTH_MAX)
+		return BWT_RESTART;
 	op->help_depth++;
 	ret = __bwt_help_remove(op, pid, rd);
 	op->help_depth--;
@@ -800,50 +809,52 @@ int bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd)
 
 /*
  * A node's right sibling has no entry in the parent yet (phase two of its
- * split is pending): a writer's descent to the sibling posts it on the way.
+ * split is pending): descend to the sibling, which posts the entry on the
+ * way (bwt_help_index()), then restart.
  */
-static int bwt_post_right(struct bwt_op *op, const struct bwt_rec *top)
+static enum bwt_res bwt_descend_to_right(struct bwt_op *op,
+					 const struct bwt_rec *top)
 {
 	struct bwt_pos pos;
 
 	bwt_descend(op, top->high, top->level, &pos);
-	return -EAGAIN;
+	return BWT_RESTART;
 }
 
 /* The root has one child spanning every key: make its contents the root. */
-static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
+static enum bwt_res bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 {
 	struct bwtree *tree = op->tree;
-	unsigned int caps[3] = { 0, 0, 0 };
+	struct bwt_need need = { .deltas = 1, .fold = true };
 	struct bwt_rec *ctop, *copy, *rd;
 	struct bwt_route rt;
 	struct bwt_bag bag;
 	u64 pid;
 
 	if (!root->level || root->count != 1)
-		return -ENOENT;
+		return BWT_NOTHING;
 	bwt_route(root, S64_MIN, &rt);
 	pid = rt.child;
 	ctop = bwt_read(tree, pid);
 	if (!ctop)
-		return -EAGAIN;
+		return BWT_RESTART;
 	if (ctop->kind == BWTREE_REMOVE) {
 		bwt_help_remove(op, pid, ctop);
-		return -EAGAIN;
+		return BWT_RESTART;
 	}
 	if (WARN_ON_ONCE(ctop->low != S64_MIN))
-		return -ENOENT;
+		return BWT_NOTHING;
 	if (!ctop->hinf)
-		return bwt_post_right(op, ctop);
-	caps[0] = ctop->count ? ctop->count : 1;
-	if (!bwt_want(op, 1, 0, 0, true, caps))
-		return -EAGAIN;
-	copy = op->base[0];
+		return bwt_descend_to_right(op, ctop);
+	need.cap[BWT_BASE_NEW] = max(ctop->count, 1U);
+	if (!bwt_op_want(op, &need))
+		return BWT_RESTART;
+	copy = op->base[BWT_BASE_NEW];
 	bag.keys = copy->keys;
 	bag.vals = bwt_vals(copy);
 	bag.cap = copy->cap;
 	if (bwt_collect(ctop, &bag, op->gather) || bag.n != ctop->count)
-		return -EAGAIN;
+		return BWT_RESTART;
 	bwt_base_init(copy, ctop, bag.n);
 
 	rd = bwt_op_delta(op);
@@ -853,9 +864,9 @@ static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 	/* Fully ordered; @ctop read in this RCU section: no ABA. */
 	if (!bwt_cas(tree, pid, ctop, rd)) {
 		bwt_op_undelta(op, rd);
-		return -EAGAIN;
+		return BWT_RESTART;
 	}
-	op->base[0] = NULL;
+	op->base[BWT_BASE_NEW] = NULL;
 	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
 	bwt_pause_point(collapse_frozen);
 	return bwt_help_collapse(op, pid, rd);
@@ -868,20 +879,20 @@ static int bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
  * @level: its level
  *
  * Context: RCU read-side critical section.
- * Return: 0 if a merge happened at @level; BWT_COLLAPSED if the root lost a
- * level; -ENOENT if there is nothing to do at @level; -ERANGE if @level is
- * above the root; -EAGAIN to retry.
+ * Return: BWT_DONE if a merge happened at @level; BWT_COLLAPSED if the root
+ * lost a level; BWT_NOTHING if there is nothing to do at @level;
+ * BWT_NO_LEVEL if @level is above the root; BWT_RESTART to retry.
  */
-int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
+enum bwt_res bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 {
 	struct bwtree *tree = op->tree;
-	unsigned int caps[3] = { 0, 0, 0 };
+	struct bwt_need need = { .deltas = 5 };
 	struct bwt_rec *top, *vtop, *rd, *thaw;
 	struct bwt_route rt;
 	struct bwt_pos pos;
 	bool thaw_base;
 	u64 victim;
-	int ret;
+	enum bwt_res ret;
 
 	ret = bwt_descend(op, key, level, &pos);
 	if (ret)
@@ -890,46 +901,53 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	if (pos.pid == BWT_ROOT)
 		return bwt_try_collapse(op, top);
 	if (top->count >= (level ? tree->inner_min : tree->leaf_min))
-		return -ENOENT;
+		return BWT_NOTHING;
 	if (pos.ppid == BWT_NIL || pos.via_right ||
 	    pos.proute.child != pos.pid || pos.proute.lo != top->low)
-		return -ENOENT;
+		return BWT_NOTHING;
 	if (top->low != pos.ptop->low) {
 		victim = pos.pid;
 		vtop = top;
 	} else {
 		/* A leftmost child absorbs its right sibling instead. */
 		if (top->hinf || (!pos.ptop->hinf && top->high >= pos.ptop->high))
-			return -ENOENT;
+			return BWT_NOTHING;
 		bwt_route(pos.ptop, top->high, &rt);
 		if (rt.lo < top->high)
-			return bwt_post_right(op, top);
+			return bwt_descend_to_right(op, top);
 		if (rt.child != top->right || rt.lo != top->high)
-			return -ENOENT;
+			return BWT_NOTHING;
 		victim = top->right;
 		vtop = bwt_read(tree, victim);
 		if (!vtop)
-			return -EAGAIN;
+			return BWT_RESTART;
 		if (vtop->kind == BWTREE_REMOVE) {
 			bwt_help_remove(op, victim, vtop);
-			return -EAGAIN;
+			return BWT_RESTART;
 		}
 		if (vtop->low != top->high)
-			return -EAGAIN;
+			return BWT_RESTART;
 	}
 	/*
 	 * A frozen chain can never be consolidated: freeze a short one, so
 	 * the merged chain stays within bwt_chain_bound().
 	 */
-	if (vtop->depth >= tree->chain_max)
-		return bwt_consolidate(op, victim, vtop) ? : -EAGAIN;
-	/* REMOVE, its unfreeze copy, fence, INDEX_DEL, MERGE. */
-	caps[0] = bwt_is_base(vtop) ? max(vtop->count, 1U) : 0;
-	if (!bwt_want(op, 5, 0, pos.ptop->count + 1, true, caps))
-		return -EAGAIN;
+	if (vtop->depth >= tree->chain_max) {
+		bwt_consolidate(op, victim, vtop);
+		return BWT_RESTART;
+	}
+	/*
+	 * REMOVE, its unfreeze copy (a base node when it copies one), fence,
+	 * INDEX_DEL, MERGE; the parent's entries.
+	 */
 	thaw_base = bwt_is_base(vtop);
+	if (thaw_base)
+		need.cap[BWT_BASE_NEW] = max(vtop->count, 1U);
+	need.scratch = pos.ptop->count + 1;
+	if (!bwt_op_want(op, &need))
+		return BWT_RESTART;
 	if (thaw_base) {
-		thaw = op->base[0];
+		thaw = op->base[BWT_BASE_NEW];
 		bwt_base_init(thaw, vtop, vtop->count);
 		memcpy(thaw->keys, vtop->keys, vtop->count * sizeof(s64));
 		memcpy(bwt_vals(thaw), bwt_vals(vtop),
@@ -957,11 +975,11 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 		bwt_op_undelta(op, rd);
 		if (!thaw_base)
 			bwt_op_undelta(op, thaw);
-		return -EAGAIN;
+		return BWT_RESTART;
 	}
 	/* From here on @thaw may be published or freed by another helper. */
 	if (thaw_base)
-		op->base[0] = NULL;
+		op->base[BWT_BASE_NEW] = NULL;
 	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
 	bwt_pause_point(merge_frozen);
 	/*
@@ -969,5 +987,5 @@ int bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	 * writer passing by) helps it along from where it stopped.
 	 */
 	ret = bwt_help_remove(op, victim, rd);
-	return ret == BWT_COLLAPSED ? 0 : ret;
+	return ret == BWT_COLLAPSED ? BWT_DONE : ret;
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bwtree: trees, operations and the descent from the root.
+ * bwtree: trees, and the public API of include/bwtree.h but for scans
+ * (scan.c) and the checker (validate.c).
  *
- * Prefixes: bwtree_ public API, bwt_op_ one operation's state, bwt_ the
- * rest.  @tree is a tree, @op an operation, @pos where a descent ended,
- * @top the newest record of a node, @pid a page ID.
+ * Prefixes: bwtree_ public API, bwt_ the rest.  @tree is a tree, @op an
+ * operation, @pos where a descent ended, @top the newest record of a node,
+ * @pid a page ID.
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -16,42 +17,10 @@
 #include <linux/bug.h>
 #include "internal.h"
 
-/**
- * DOC: Operations and preallocation
- *
- * An operation runs as a loop of attempts.  Each attempt first allocates,
- * with GFP_KERNEL and outside any RCU read section, whatever the previous
- * attempt found it needed (a delta record, a base node, a page ID, scratch
- * space), then enters rcu_read_lock(), descends from the root, and tries
- * to publish its change with one compare-and-swap.  Inside the read section
- * nothing is allocated and nothing sleeps.  An attempt that lost a race, or
- * finished a structure modification (its own or another thread's), or ran
- * short of memory returns -EAGAIN and the loop starts again from the root:
- * no record pointer survives rcu_read_unlock().
- *
- * If an allocation fails the operation returns -ENOMEM.  Nothing it did is
- * visible: its own change is published last, in a single compare-and-swap,
- * and the structure modifications it may have completed on the way
- * (consolidations, splits, merges) change no key or value.  Unused
- * preallocated memory is freed at once, for it was never published.
- *
- * Failed compare-and-swaps back off with cpu_relax() for a time that grows
- * with the number of retries, up to a bound, and the loop calls
- * cond_resched() between attempts.  Every failed compare-and-swap means
- * another one succeeded, so the tree as a whole always makes progress.
- */
-
-#define BWT_BACKOFF_MAX	1024
-
 /* A node below this merges; an inner node with one child always does. */
 static unsigned int bwt_min_of(unsigned int max, unsigned int floor)
 {
 	return max(max / 4, floor);
-}
-
-unsigned int bwt_node_max(struct bwtree *tree, unsigned int level)
-{
-	return level ? tree->inner_max : tree->leaf_max;
 }
 
 void bwt_note_chain(struct bwtree *tree, unsigned int depth)
@@ -62,276 +31,6 @@ void bwt_note_chain(struct bwtree *tree, unsigned int depth)
 	while (depth > cur)
 		if (atomic_try_cmpxchg(&tree->stats.longest_chain, &cur, depth))
 			break;
-}
-
-void bwt_op_init(struct bwt_op *op, struct bwtree *tree, bool writer)
-{
-	memset(op, 0, sizeof(*op));
-	op->tree = tree;
-	op->writer = writer;
-	op->pid[0] = BWT_NIL;
-	op->pid[1] = BWT_NIL;
-}
-
-/**
- * bwt_op_refill() - allocate what the last attempt found missing
- * @op: the operation
- *
- * Context: process context, outside RCU read sections.
- * Return: 0 or -ENOMEM.
- */
-int bwt_op_refill(struct bwt_op *op)
-{
-	struct bwtree *tree = op->tree;
-	unsigned int i;
-
-	might_sleep();
-	while (op->ndelta < op->need_delta) {
-		struct bwt_rec *d = bwt_delta_alloc(tree);
-
-		if (!d)
-			return -ENOMEM;
-		op->delta[op->ndelta++] = d;
-	}
-	for (i = 0; i < ARRAY_SIZE(op->base); i++) {
-		if (!op->need_cap[i])
-			continue;
-		if (op->base[i] && op->base[i]->cap >= op->need_cap[i])
-			continue;
-		if (op->base[i])
-			bwt_rec_free_now(tree, op->base[i]);
-		op->base[i] = bwt_base_alloc(tree, op->need_cap[i]);
-		if (!op->base[i])
-			return -ENOMEM;
-	}
-	for (i = 0; i < op->need_pid; i++) {
-		if (op->pid[i] != BWT_NIL)
-			continue;
-		if (bwt_pid_alloc(tree, &op->pid[i]))
-			return -ENOMEM;
-	}
-	if (op->need_scratch > op->scratch.cap) {
-		kvfree(op->scratch.keys);
-		op->scratch.cap = 0;
-		op->scratch.keys = kvmalloc_array(op->need_scratch,
-						  2 * sizeof(s64), GFP_KERNEL);
-		if (!op->scratch.keys)
-			return -ENOMEM;
-		op->scratch.vals = (u64 *)&op->scratch.keys[op->need_scratch];
-		op->scratch.cap = op->need_scratch;
-	}
-	if (op->need_gather && !op->gather) {
-		op->gather = kmalloc(sizeof(*op->gather), GFP_KERNEL);
-		if (!op->gather)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-/**
- * bwt_op_finish() - free what an operation allocated and did not publish
- * @op: the operation
- */
-void bwt_op_finish(struct bwt_op *op)
-{
-	struct bwtree *tree = op->tree;
-	unsigned int i;
-
-	while (op->ndelta)
-		bwt_rec_free_now(tree, op->delta[--op->ndelta]);
-	for (i = 0; i < ARRAY_SIZE(op->base); i++)
-		if (op->base[i])
-			bwt_rec_free_now(tree, op->base[i]);
-	for (i = 0; i < ARRAY_SIZE(op->pid); i++)
-		if (op->pid[i] != BWT_NIL)
-			bwt_pid_free(tree, op->pid[i]);
-	kvfree(op->scratch.keys);
-	kfree(op->gather);
-	if (op->restarts)
-		atomic64_add(op->restarts, &tree->stats.retries);
-}
-
-/**
- * bwt_op_delta() - take a preallocated delta record
- * @op: the operation
- *
- * Return: a zeroed record, or NULL if none is left.
- */
-struct bwt_rec *bwt_op_delta(struct bwt_op *op)
-{
-	struct bwt_rec *d;
-
-	if (!op->ndelta)
-		return NULL;
-	d = op->delta[--op->ndelta];
-	memset(d, 0, sizeof(*d));
-	d->kind = BWTREE_INSERT;
-	return d;
-}
-
-/* Give back a delta whose compare-and-swap failed: nobody saw it. */
-void bwt_op_undelta(struct bwt_op *op, struct bwt_rec *d)
-{
-	op->delta[op->ndelta++] = d;
-}
-
-/**
- * bwt_op_backoff() - wait a little before the next attempt
- * @op: the operation
- *
- * Context: outside RCU read sections; may sleep.
- */
-void bwt_op_backoff(struct bwt_op *op)
-{
-	unsigned int i, spins;
-
-	op->restarts++;
-	spins = min_t(unsigned int, op->restarts * 8, BWT_BACKOFF_MAX);
-	for (i = 0; i < spins; i++)
-		cpu_relax();
-	cond_resched();
-}
-
-/*
- * Walked right from @pos->top after coming down from the parent: the parent
- * lacks an entry for the right sibling, so a writer posts it (phase two of
- * a split).  Return: -EAGAIN if the writer must first get scratch memory.
- */
-static int bwt_help_index(struct bwt_op *op, struct bwt_pos *pos)
-{
-	if (!op->writer || pos->ppid == BWT_NIL || pos->via_right)
-		return 0;
-	if (!op->gather || op->scratch.cap < pos->ptop->count + 1) {
-		op->need_gather = true;
-		op->need_scratch = max(op->need_scratch, pos->ptop->count + 1);
-		return -EAGAIN;
-	}
-	bwt_post_index(op, pos);
-	return 0;
-}
-
-/**
- * bwt_descend() - find the node at a level that holds a key
- * @op: the operation; a writer also helps finish structure modifications
- *	and keeps the inner nodes it passes short and small enough
- * @key: the key
- * @level: 0 for a leaf
- * @pos: where the descent ended: the node, and the parent entry used
- *
- * A reader that meets a frozen node reads its frozen contents unless the
- * merge already committed and it came from the parent, in which case the
- * contents may have moved left: it restarts.  A writer helps the merge
- * along and restarts.
- *
- * Context: RCU read-side critical section.
- * Return: 0; -EAGAIN to restart from the root (after refilling @op);
- * -ERANGE if the tree has no such level.
- */
-int bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
-		struct bwt_pos *pos)
-{
-	struct bwtree *tree = op->tree;
-	struct bwt_route rt;
-	struct bwt_rec *top;
-	u64 pid = BWT_ROOT;
-	int ret;
-
-	pos->ppid = BWT_NIL;
-	pos->ptop = NULL;
-	pos->via_right = false;
-	top = bwt_read(tree, pid);
-	if (top->level < level)
-		return -ERANGE;
-	for (;;) {
-		if (unlikely(!top))
-			return -EAGAIN;	/* a stale pid: start again */
-		if (top->kind == BWTREE_REMOVE) {
-			if (op->writer) {
-				bwt_help_remove(op, pid, top);
-				return -EAGAIN;
-			}
-			if (atomic_read(&top->rm.state) == BWT_RM_COMMITTED &&
-			    (!pos->via_right || top->rm.collapse))
-				return -EAGAIN;
-			top = top->next;
-		}
-		if (!bwt_below_high(top, key)) {
-			if (WARN_ON_ONCE(top->right == BWT_NIL))
-				return -EAGAIN;
-			pos->pid = pid;
-			pos->top = top;
-			ret = bwt_help_index(op, pos);
-			if (ret)
-				return ret;
-			pid = top->right;
-			top = bwt_read(tree, pid);
-			pos->via_right = true;
-			continue;
-		}
-		if (unlikely(key < top->low || top->level < level))
-			return -EAGAIN;
-		pos->pid = pid;
-		pos->top = top;
-		if (top->level == level)
-			return 0;
-		if (op->writer) {
-			ret = bwt_maintain(op, pos);
-			if (ret)
-				return ret;
-		}
-		bwt_route(top, key, &rt);
-		pos->ppid = pid;
-		pos->ptop = top;
-		pos->proute = rt;
-		pos->via_right = false;
-		pid = rt.child;
-		top = bwt_read(tree, pid);
-	}
-}
-
-/*
- * The reader's descent, for lookups: bwt_descend() without the bookkeeping
- * a writer needs.  Same rules for frozen nodes, and the same check that the
- * node reached holds the key (low <= key < high): a stale route restarts
- * instead of reading the wrong leaf.  After BWT_READ_RESTARTS restarts it
- * gives up, so that the caller leaves the read section: a reader never
- * holds up a grace period for more than a bounded number of descents.
- * Context: RCU read section.  Return: the leaf, or NULL to leave it.
- */
-static const struct bwt_rec *bwt_find_leaf(struct bwtree *tree, s64 key)
-{
-	unsigned int restarts = 0;
-	const struct bwt_rec *top;
-	bool via_right;
-
-restart:
-	if (unlikely(restarts++ == BWT_READ_RESTARTS))
-		return NULL;
-	top = bwt_read(tree, BWT_ROOT);
-	via_right = false;
-	for (;;) {
-		if (unlikely(!top))
-			goto restart;	/* a freed pid: a stale route */
-		if (unlikely(top->kind == BWTREE_REMOVE)) {
-			if (atomic_read(&top->rm.state) == BWT_RM_COMMITTED &&
-			    (!via_right || top->rm.collapse))
-				goto restart;
-			top = top->next;
-		}
-		if (unlikely(!bwt_below_high(top, key))) {
-			if (unlikely(top->right == BWT_NIL))
-				goto restart;
-			top = bwt_read(tree, top->right);
-			via_right = true;
-			continue;
-		}
-		if (unlikely(key < top->low))
-			goto restart;	/* routed past the key: stale */
-		if (!top->level)
-			return top;
-		top = bwt_read(tree, bwt_route_child(top, key));
-		via_right = false;
-	}
 }
 
 /**
@@ -446,6 +145,7 @@ enum bwt_write {
 };
 
 struct bwt_wres {
+	int err;
 	u64 old;
 	bool found;
 	bool underflow;
@@ -465,33 +165,45 @@ static bool bwt_over_limit(struct bwtree *tree)
 	return limit && atomic_long_read(&tree->account->bytes) >= limit;
 }
 
-static int __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key, u64 val,
-		       struct bwt_wres *res)
+/*
+ * One attempt at a write.  Return: BWT_DONE with @res->err the write's
+ * result (0, -EEXIST, -ENOENT), or BWT_RESTART.
+ */
+static enum bwt_res __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key,
+				u64 val, struct bwt_wres *res)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_pos pos;
 	struct bwt_rec *top, *d;
 	bool present;
 	u64 old = 0;
-	int ret;
 
-	ret = bwt_descend(op, key, 0, &pos);
-	if (ret)
-		return ret;
+	/* Level 0 always exists: anything but BWT_DONE is a restart. */
+	if (bwt_descend(op, key, 0, &pos))
+		return BWT_RESTART;
 	top = pos.top;
 	present = bwt_leaf_find(top, key, &old);
-	if (w == BWT_W_INSERT && present)
-		return -EEXIST;
-	if (w == BWT_W_DELETE && !present)
-		return -ENOENT;
-	if (!present && top->count >= tree->leaf_max)
-		return bwt_split(op, &pos) ? : -EAGAIN;
-	if (top->depth >= tree->chain_max)
-		return bwt_consolidate(op, pos.pid, top) ? : -EAGAIN;
+	res->underflow = false;
+	if (w == BWT_W_INSERT && present) {
+		res->err = -EEXIST;
+		return BWT_DONE;
+	}
+	if (w == BWT_W_DELETE && !present) {
+		res->err = -ENOENT;
+		return BWT_DONE;
+	}
+	if (!present && top->count >= tree->leaf_max) {
+		bwt_split(op, &pos);
+		return BWT_RESTART;
+	}
+	if (top->depth >= tree->chain_max) {
+		bwt_consolidate(op, pos.pid, top);
+		return BWT_RESTART;
+	}
 
 	d = bwt_op_delta(op);
 	if (!d)
-		return -EAGAIN;	/* helping on the way used it: refill */
+		return BWT_RESTART;	/* helping on the way used it: refill */
 	bwt_rec_init_delta(d, top, w == BWT_W_DELETE ? BWTREE_DELETE :
 			   BWTREE_INSERT);
 	d->kv.key = key;
@@ -507,7 +219,7 @@ static int __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key, u64 val,
 	 */
 	if (!bwt_cas(tree, pos.pid, top, d)) {
 		bwt_op_undelta(op, d);
-		return -EAGAIN;
+		return BWT_RESTART;
 	}
 	atomic64_inc(&tree->stats.records[d->kind]);
 	bwt_note_chain(tree, d->depth);
@@ -515,12 +227,20 @@ static int __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key, u64 val,
 		atomic64_dec(&tree->count);
 	else if (!present)
 		atomic64_inc(&tree->count);
+	res->err = 0;
 	res->old = old;
 	res->found = present;
 	res->underflow = w == BWT_W_DELETE && pos.pid != BWT_ROOT &&
 			 d->count < tree->leaf_min;
-	return 0;
+	return BWT_DONE;
 }
+
+/*
+ * Attempts bwt_merge_up() makes: enough for a merge at every level of the
+ * highest tree with a few lost races each; a merge left undone is not an
+ * error (see below).
+ */
+#define BWT_MERGE_UP_TRIES	64
 
 /*
  * After a delete left a leaf small: merge it, then look at each level above
@@ -534,19 +254,19 @@ static void bwt_merge_up(struct bwtree *tree, s64 key)
 	struct bwt_op op;
 	unsigned int level = 0, tries = 0;
 	bool progress = false;
-	int ret;
+	enum bwt_res ret;
 
 	bwt_op_init(&op, tree, true);
-	op.need_delta = 5;	/* REMOVE, its copy, fence, INDEX_DEL, MERGE */
-	op.need_gather = true;
-	op.need_scratch = 2 * tree->inner_max + 8;
-	while (tries++ < 64) {
+	/* REMOVE, its copy, fence, INDEX_DEL, MERGE; a parent's entries. */
+	bwt_op_want(&op, &(struct bwt_need){
+		.deltas = 5, .scratch = 2 * tree->inner_max + 8 });
+	while (tries++ < BWT_MERGE_UP_TRIES) {
 		if (bwt_op_refill(&op))
 			break;
 		rcu_read_lock();
 		ret = bwt_try_merge(&op, key, level);
 		rcu_read_unlock();
-		if (ret == -ERANGE) {
+		if (ret == BWT_NO_LEVEL) {
 			/* Past the root: once more from the leaf if it helped. */
 			if (!progress)
 				break;
@@ -554,12 +274,12 @@ static void bwt_merge_up(struct bwtree *tree, s64 key)
 			level = 0;
 			continue;
 		}
-		if (ret == -EAGAIN) {
+		if (ret == BWT_RESTART) {
 			progress = true;
 			bwt_op_backoff(&op);
 			continue;
 		}
-		if (ret != -ENOENT)
+		if (ret != BWT_NOTHING)
 			progress = true;	/* merged, or the root collapsed */
 		level++;
 	}
@@ -569,6 +289,7 @@ static void bwt_merge_up(struct bwtree *tree, s64 key)
 static int bwt_write(struct bwtree *tree, enum bwt_write w, s64 key,
 		     u64 val, struct bwt_wres *res)
 {
+	enum bwt_res res_step;
 	struct bwt_op op;
 	int ret;
 
@@ -576,16 +297,18 @@ static int bwt_write(struct bwtree *tree, enum bwt_write w, s64 key,
 	if (w != BWT_W_DELETE && bwt_over_limit(tree))
 		return -ENOSPC;
 	bwt_op_init(&op, tree, true);
-	op.need_delta = 1;
+	bwt_op_want(&op, &(struct bwt_need){ .deltas = 1 });
 	for (;;) {
 		ret = bwt_op_refill(&op);
 		if (ret)
 			break;
 		rcu_read_lock();
-		ret = __bwt_write(&op, w, key, val, res);
+		res_step = __bwt_write(&op, w, key, val, res);
 		rcu_read_unlock();
-		if (ret != -EAGAIN)
+		if (res_step == BWT_DONE) {
+			ret = res->err;
 			break;
+		}
 		bwt_op_backoff(&op);
 	}
 	bwt_op_finish(&op);
@@ -678,7 +401,7 @@ int bwtree_lookup(struct bwtree *tree, s64 key, u64 *value)
 
 	for (;;) {
 		rcu_read_lock();
-		leaf = bwt_find_leaf(tree, key);
+		leaf = bwt_descend_reader(tree, key);
 		if (leaf)
 			found = bwt_leaf_find(leaf, key, value);
 		rcu_read_unlock();
@@ -757,6 +480,8 @@ EXPORT_SYMBOL_GPL(bwtree_get_params);
 /**
  * bwtree_init() - set up the record caches
  *
+ * Called by bwtree.ko's own init; not exported.
+ *
  * Context: module init.
  * Return: 0 or -ENOMEM.
  */
@@ -764,12 +489,12 @@ int bwtree_init(void)
 {
 	return bwt_records_init();
 }
-EXPORT_SYMBOL_GPL(bwtree_init);
 
 /**
  * bwtree_exit() - wait for deferred frees, then destroy the caches
  *
- * Every tree must have been destroyed.
+ * Every tree must have been destroyed.  Called by bwtree.ko's own exit;
+ * not exported.
  *
  * Context: module exit; sleeps.
  */
@@ -777,4 +502,3 @@ void bwtree_exit(void)
 {
 	bwt_records_exit();
 }
-EXPORT_SYMBOL_GPL(bwtree_exit);

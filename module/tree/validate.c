@@ -27,7 +27,8 @@ static int bwt_check_node(struct bwt_check *c, unsigned int level, u64 *pid,
 {
 	struct bwtree *tree = c->tree;
 	unsigned int bound = bwt_chain_bound(tree) + 1;
-	struct bwt_rec *top = bwt_read(tree, *pid), *rec;
+	struct bwt_rec *top = bwt_read(tree, *pid);
+	struct bwt_chain it;
 	unsigned int i;
 	int ret;
 
@@ -35,11 +36,17 @@ static int bwt_check_node(struct bwt_check *c, unsigned int level, u64 *pid,
 		bwt_bad("pid %llu at level %u has no record", *pid, level);
 		return -EUCLEAN;
 	}
-	for (rec = top; rec; rec = rec->next) {
-		if (READ_ONCE(rec->dead)) {
+	/* Both branches of every MERGE: the absorbed chain is live too. */
+	bwt_chain_start(&it, top, S64_MIN, 0, true);
+	while (bwt_chain_next(&it)) {
+		if (READ_ONCE(it.at.rec->dead)) {
 			bwt_bad("pid %llu: retired record reachable", *pid);
 			return -EUCLEAN;
 		}
+	}
+	if (it.bad) {
+		bwt_bad("pid %llu: malformed chain", *pid);
+		return -EUCLEAN;
 	}
 	if (top->kind == BWTREE_REMOVE) {
 		if (top->rm.collapse ||
@@ -126,7 +133,7 @@ static int bwt_check_node(struct bwt_check *c, unsigned int level, u64 *pid,
 	return 0;
 }
 
-static int bwt_check_tree(struct bwt_check *c)
+static int bwt_check_levels(struct bwt_check *c)
 {
 	struct bwtree *tree = c->tree;
 	struct bwt_rec *root = bwt_read(tree, BWT_ROOT);
@@ -166,8 +173,8 @@ static int bwt_check_tree(struct bwt_check *c)
  * its child's low key and brackets it, that delta chains stay within their
  * bound, that no retired record is reachable and that the leaves hold
  * bwtree_count() keys.  Unfinished splits and merges are allowed.  On
- * failure it logs what broke; built with CONFIG_BWTREE_DEBUG (make
- * BWTREE_DEBUG=1) it also dumps the tree with bwtree_dump().
+ * failure it logs what broke (bwtree_dump(), or a write to the tree's
+ * debugfs file dump, prints the whole tree).
  *
  * Context: process context; may sleep (allocates scratch space).
  * Return: 0 if the tree is sound, -EUCLEAN if not, -ENOMEM.
@@ -178,25 +185,17 @@ int bwtree_validate(struct bwtree *tree)
 	struct bwt_check c = { .tree = tree };
 	int ret;
 
-	c.gather = kmalloc(sizeof(*c.gather), GFP_KERNEL);
-	c.bag.keys = kvmalloc_array(cap, 2 * sizeof(s64), GFP_KERNEL);
-	if (!c.gather || !c.bag.keys) {
-		ret = -ENOMEM;
+	ret = bwt_scratch_reserve(&c.bag, &c.gather, cap);
+	if (ret)
 		goto out;
-	}
-	c.bag.vals = (u64 *)&c.bag.keys[cap];
-	c.bag.cap = cap;
 	rcu_read_lock();
-	ret = bwt_check_tree(&c);
+	ret = bwt_check_levels(&c);
 	rcu_read_unlock();
-	if (ret && IS_ENABLED(CONFIG_BWTREE_DEBUG))
-		bwtree_dump(tree);
 out:
-	kvfree(c.bag.keys);
-	kfree(c.gather);
+	bwt_scratch_free(&c.bag, &c.gather);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(bwtree_validate);
+EXPORT_SYMBOL_IF_KUNIT(bwtree_validate);
 
 static const char * const bwt_kind_name[BWTREE_NR_KINDS] = {
 	[BWTREE_LEAF] = "leaf",
@@ -221,20 +220,21 @@ const char *bwtree_kind_name(unsigned int kind)
 {
 	return kind < BWTREE_NR_KINDS ? bwt_kind_name[kind] : "?";
 }
-EXPORT_SYMBOL_GPL(bwtree_kind_name);
 
 /**
  * bwtree_dump() - print a tree's nodes to the kernel log, level by level
  * @tree: the tree; best without concurrent updates
  *
- * Prints each node's pid, range, count, right sibling and its chain's
- * kinds.  Meant for small trees in tests.
+ * Prints each node's pid, range, count, right sibling and the kinds of its
+ * chain's records (all of them, both branches of a merge, newest first).
+ * Meant for small trees in tests.
  *
  * Context: any context where rcu_read_lock() may be taken.
  */
 void bwtree_dump(struct bwtree *tree)
 {
-	struct bwt_rec *root, *top, *rec;
+	struct bwt_rec *root, *top;
+	struct bwt_chain it;
 	u64 pid, start = BWT_ROOT;
 	int level, nodes = 0;
 	size_t len;
@@ -253,10 +253,11 @@ void bwtree_dump(struct bwtree *tree)
 			if (!top)
 				break;
 			len = 0;
-			for (rec = top; rec && len < sizeof(chain) - 12;
-			     rec = rec->next)
+			bwt_chain_start(&it, top, S64_MIN, 0, true);
+			while (len < sizeof(chain) - 12 && bwt_chain_next(&it))
 				len += snprintf(chain + len, sizeof(chain) - len,
-					" %s", bwt_kind_name[rec->kind]);
+						" %s",
+						bwtree_kind_name(it.at.rec->kind));
 			pr_info("bwtree:  pid %llu [%lld, %s%lld) count %u right %lld depth %u:%s\n",
 				pid, top->low, top->hinf ? "+inf " : "",
 				top->high, top->count, (s64)top->right,
@@ -273,4 +274,4 @@ void bwtree_dump(struct bwtree *tree)
 	}
 	rcu_read_unlock();
 }
-EXPORT_SYMBOL_GPL(bwtree_dump);
+EXPORT_SYMBOL_IF_KUNIT(bwtree_dump);

@@ -163,22 +163,18 @@ static struct bwt_rec *mk_leaf(s64 low, s64 high, bool hinf, u64 right,
 
 /*
  * Run @fn inside one read section with a writer's op stocked for any
- * structure modification; again after -EAGAIN unless @once.
+ * structure modification; again after BWT_RESTART unless @once.
  */
 static int smo_run(int (*fn)(struct bwt_op *op, void *arg), void *arg,
 		   bool once)
 {
 	struct bwt_op op;
-	int ret = -EAGAIN, tries;
+	int ret = BWT_RESTART, tries;
 
 	bwt_op_init(&op, tree, true);
-	op.need_delta = BWT_OP_DELTAS;
-	op.need_gather = true;
-	op.need_scratch = 64;
-	op.need_pid = 2;
-	op.need_cap[0] = 16;
-	op.need_cap[1] = 16;
-	op.need_cap[2] = 16;
+	bwt_op_want(&op, &(struct bwt_need){
+		.deltas = BWT_OP_DELTAS, .scratch = 64,
+		.cap = { 16, 16, 16 }, .pid = { true, true } });
 	for (tries = 0; tries < 50; tries++) {
 		ret = bwt_op_refill(&op);
 		if (ret)
@@ -186,7 +182,7 @@ static int smo_run(int (*fn)(struct bwt_op *op, void *arg), void *arg,
 		rcu_read_lock();
 		ret = fn(&op, arg);
 		rcu_read_unlock();
-		if (ret != -EAGAIN || once)
+		if (ret != BWT_RESTART || once)
 			break;
 	}
 	bwt_op_finish(&op);
@@ -213,7 +209,7 @@ static int fn_split_parent(struct bwt_op *op, void *arg)
 	if (ret)
 		return ret;
 	if (pos.top->count != 2 || pos.top->kind == BWTREE_REMOVE)
-		return -ENOENT;	/* no longer a split at the second child */
+		return BWT_NOTHING;	/* no longer a split at the second child */
 	return bwt_split(op, &pos);
 }
 

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bwtree descent from the root: a writer's, which helps structure
+ * modifications along the way, and a reader's, which only reads.
+ *
+ * Prefix: bwt_descend, for the descents; @pos is where one ended.
+ */
+#include <linux/kernel.h>
+#include <linux/rcupdate.h>
+#include <linux/bug.h>
+#include "internal.h"
+
+/*
+ * Walked right from @pos->top after coming down from the parent: the parent
+ * lacks an entry for the right sibling, so a writer posts it (phase two of
+ * a split).  Return: BWT_RESTART if the writer must first get scratch
+ * memory, else BWT_DONE.
+ */
+static enum bwt_res bwt_help_index(struct bwt_op *op, struct bwt_pos *pos)
+{
+	struct bwt_need need = {};
+
+	if (!op->writer || pos->ppid == BWT_NIL || pos->via_right)
+		return BWT_DONE;
+	need.scratch = pos->ptop->count + 1;
+	if (!bwt_op_want(op, &need))
+		return BWT_RESTART;
+	bwt_post_index(op, pos);
+	return BWT_DONE;
+}
+
+/**
+ * bwt_descend() - find the node at a level that holds a key
+ * @op: the operation; a writer also helps finish structure modifications
+ *	and keeps the inner nodes it passes short and small enough
+ * @key: the key
+ * @level: 0 for a leaf
+ * @pos: where the descent ended: the node, and the parent entry used
+ *
+ * A reader that meets a frozen node reads its frozen contents unless the
+ * merge already committed and it came from the parent, in which case the
+ * contents may have moved left: it restarts.  A writer helps the merge
+ * along and restarts.
+ *
+ * Context: RCU read-side critical section.
+ * Return: BWT_DONE; BWT_RESTART to restart from the root (after refilling
+ * @op); BWT_NO_LEVEL if the tree has no such level.
+ */
+enum bwt_res bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
+			 struct bwt_pos *pos)
+{
+	struct bwtree *tree = op->tree;
+	struct bwt_route rt;
+	struct bwt_rec *top;
+	u64 pid = BWT_ROOT;
+	enum bwt_res ret;
+
+	pos->ppid = BWT_NIL;
+	pos->ptop = NULL;
+	pos->via_right = false;
+	top = bwt_read(tree, pid);
+	if (top->level < level)
+		return BWT_NO_LEVEL;
+	for (;;) {
+		if (unlikely(!top))
+			return BWT_RESTART;	/* a stale pid: start again */
+		if (top->kind == BWTREE_REMOVE) {
+			if (op->writer) {
+				bwt_help_remove(op, pid, top);
+				return BWT_RESTART;
+			}
+			if (atomic_read(&top->rm.state) == BWT_RM_COMMITTED &&
+			    (!pos->via_right || top->rm.collapse))
+				return BWT_RESTART;
+			top = top->next;
+		}
+		if (!bwt_below_high(top, key)) {
+			if (WARN_ON_ONCE(top->right == BWT_NIL))
+				return BWT_RESTART;
+			pos->pid = pid;
+			pos->top = top;
+			ret = bwt_help_index(op, pos);
+			if (ret)
+				return ret;
+			pid = top->right;
+			top = bwt_read(tree, pid);
+			pos->via_right = true;
+			continue;
+		}
+		if (unlikely(key < top->low || top->level < level))
+			return BWT_RESTART;
+		pos->pid = pid;
+		pos->top = top;
+		if (top->level == level)
+			return BWT_DONE;
+		if (op->writer) {
+			ret = bwt_maintain(op, pos);
+			if (ret)
+				return ret;
+		}
+		bwt_route(top, key, &rt);
+		pos->ppid = pid;
+		pos->ptop = top;
+		pos->proute = rt;
+		pos->via_right = false;
+		pid = rt.child;
+		top = bwt_read(tree, pid);
+	}
+}
+
+/*
+ * The reader's descent, for lookups: bwt_descend() without the bookkeeping
+ * a writer needs.  Same rules for frozen nodes, and the same check that the
+ * node reached holds the key (low <= key < high): a stale route restarts
+ * instead of reading the wrong leaf.  After BWT_READ_RESTARTS restarts it
+ * gives up, so that the caller leaves the read section: a reader never
+ * holds up a grace period for more than a bounded number of descents.
+ * Context: RCU read section.  Return: the leaf, or NULL to leave it.
+ */
+const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key)
+{
+	unsigned int restarts = 0;
+	const struct bwt_rec *top;
+	bool via_right;
+
+restart:
+	if (unlikely(restarts++ == BWT_READ_RESTARTS))
+		return NULL;
+	top = bwt_read(tree, BWT_ROOT);
+	via_right = false;
+	for (;;) {
+		if (unlikely(!top))
+			goto restart;	/* a freed pid: a stale route */
+		if (unlikely(top->kind == BWTREE_REMOVE)) {
+			if (atomic_read(&top->rm.state) == BWT_RM_COMMITTED &&
+			    (!via_right || top->rm.collapse))
+				goto restart;
+			top = top->next;
+		}
+		if (unlikely(!bwt_below_high(top, key))) {
+			if (unlikely(top->right == BWT_NIL))
+				goto restart;
+			top = bwt_read(tree, top->right);
+			via_right = true;
+			continue;
+		}
+		if (unlikely(key < top->low))
+			goto restart;	/* routed past the key: stale */
+		if (!top->level)
+			return top;
+		top = bwt_read(tree, bwt_route_child(top, key));
+		via_right = false;
+	}
+}
