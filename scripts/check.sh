@@ -149,6 +149,10 @@ guest_plan() {
 # KCSAN sets a watchpoint on one access in this many (default 4000): more
 # often finds more in a short run, at a cost in speed.
 kcsan_skip=${BWTREE_KCSAN_SKIP_WATCH:-400}
+# Guest memory in MB.  The tests need little (a guest's slab peaks near
+# 70 MB); a debug kernel's boot and its kmemleak scans (of every page
+# struct) take longer the more it has.
+guest_mem=${BWTREE_GUEST_MEM:-1024}
 
 prepared=""
 s=$(now)
@@ -185,6 +189,7 @@ run_guest() {
 	say "guest $g: booting $(basename "$kimage"), $plan_cpus CPUs, stages $plan_stages (KUnit: $(guest_kunit "$g")); console build/log/console-$g.log"
 	rc=0
 	"$top/scripts/vm.sh" -m check -k "$kimage" -i "$initrd" -c "$plan_cpus" \
+		-M "$guest_mem" \
 		-t "$gtimeout" -l "$LOGDIR/console-$g.log" -r "$LOGDIR/results-$g.log" \
 		-a "$gargs bwtree_stages=$plan_stages bwtree_guards=$gguards $plan_args" ||
 		rc=$?
