@@ -178,21 +178,13 @@ bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val)
 	return false;
 }
 
-/**
- * bwt_route() - find the child of an inner node that leads to a key
- * @rec: the inner node's newest record (or the record under its REMOVE
- *	delta); the node holds @key
- * @key: the key
- * @rt: the entry found: its key range and child
- *
- * The newest INDEX or INDEX_DEL delta whose range holds @key decides;
- * without one, the base node's entry does.  The range's high end may lie
- * beyond a separator added by a newer delta; the child then reaches the
- * key through right-sibling links, which is all routing needs.
- *
- * Context: RCU read-side critical section.
+/*
+ * The one routing walk behind bwt_route() and bwt_route_child(), inlined
+ * into both: where the caller drops the entry's range, the compiler drops
+ * the stores that make it.
  */
-void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt)
+static __always_inline void __bwt_route(const struct bwt_rec *rec, s64 key,
+					struct bwt_route *rt)
 {
 	int i;
 
@@ -235,6 +227,42 @@ void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt)
 	}
 	WARN_ON_ONCE(1);	/* every chain ends in a base node */
 	rt->child = BWT_NIL;
+}
+
+/**
+ * bwt_route() - find the child of an inner node that leads to a key
+ * @rec: the inner node's newest record (or the record under its REMOVE
+ *	delta); the node holds @key
+ * @key: the key
+ * @rt: the entry found: its key range and child
+ *
+ * The newest INDEX or INDEX_DEL delta whose range holds @key decides;
+ * without one, the base node's entry does.  The range's high end may lie
+ * beyond a separator added by a newer delta; the child then reaches the
+ * key through right-sibling links, which is all routing needs.
+ *
+ * Context: RCU read-side critical section.
+ */
+void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt)
+{
+	__bwt_route(rec, key, rt);
+}
+
+/**
+ * bwt_route_child() - bwt_route() without the entry's range, for searches
+ * @rec: the inner node's newest record (or the record under its REMOVE
+ *	delta); the node holds @key
+ * @key: the key
+ *
+ * Context: RCU read-side critical section.
+ * Return: the child's page ID.
+ */
+u64 bwt_route_child(const struct bwt_rec *rec, s64 key)
+{
+	struct bwt_route rt;
+
+	__bwt_route(rec, key, &rt);
+	return rt.child;
 }
 
 /*

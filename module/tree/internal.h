@@ -541,14 +541,7 @@ bool bwt_chain_next(struct bwt_chain *it);
 bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val);
 void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt);
 
-/* bwt_route() without the entry's range, for searches. */
-static inline u64 bwt_route_child(const struct bwt_rec *rec, s64 key)
-{
-	struct bwt_route rt;
-
-	bwt_route(rec, key, &rt);
-	return rt.child;
-}
+u64 bwt_route_child(const struct bwt_rec *rec, s64 key);
 
 enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 			 struct bwt_gather *g);
