@@ -10,6 +10,8 @@
 #   make vm              the same guest with an interactive shell
 #   make soak            the stress in the debug guest for SOAK_SECS (600)
 #   make kernel          build (or find cached) the debug test kernel
+#   make bench           userspace benchmark against the maple tree (RATIO lines)
+#   make callgrind       instructions per lookup and insert, ours and maple's
 #   make help            this list
 #
 # KDIR defaults to the running kernel's build directory, or, when it is
@@ -28,7 +30,8 @@ FLAVOUR ?= debug
 SOAK_SECS ?= 600
 SOAK_FAILSLAB ?= 0
 
-.PHONY: all modules clean help check lint demo vm soak kernel deps userspace
+.PHONY: all modules clean help check lint demo vm soak kernel deps userspace \
+	bench callgrind
 
 all: modules
 
@@ -62,6 +65,12 @@ userspace:
 
 check:
 	scripts/check.sh
+
+# Benchmarks of the core in userspace against the maple tree (BENCH_ARGS,
+# CG_KEYS, CG_OPS: see tools/testing/bwtree/bench/bench.mk).
+bench callgrind:
+	scripts/kernel.sh --source >/dev/null
+	$(MAKE) -C tools/testing/bwtree $@
 
 demo:
 	scripts/run-guest.sh demo $(FLAVOUR)

@@ -129,23 +129,16 @@ bool bwt_chain_next(struct bwt_chain *it)
 	return true;
 }
 
-/**
- * bwt_leaf_find() - look a key up in a leaf's chain
- * @rec: the leaf's newest record (or the record under its REMOVE delta);
- *	the leaf holds @key
- * @key: the key
- * @val: where to put its value
- *
- * The newest INSERT or DELETE delta for @key decides; without one, the
- * base node does.
- *
- * Context: RCU read-side critical section.
- * Return: true if @key is present.
+/*
+ * The one search of a leaf's chain behind bwt_leaf_find() and
+ * bwt_leaf_find_at(), inlined into both.
  */
-bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val)
+static __always_inline bool __bwt_leaf_find(const struct bwt_rec *rec, s64 key,
+					    u64 *val, struct bwt_found *at)
 {
 	int i;
 
+	at->base = NULL;
 	for (; rec; rec = bwt_chain_step(rec, key)) {
 		switch (rec->kind) {
 		case BWTREE_INSERT:
@@ -161,7 +154,10 @@ bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val)
 		case BWTREE_LEAF:
 			i = bwt_base_floor(rec, key);
 			if (i >= 0 && rec->keys[i] == key) {
-				*val = bwt_vals(rec)[i];
+				/* In-place updates store beside us (update.c). */
+				*val = READ_ONCE(bwt_vals(rec)[i]);
+				at->base = rec;
+				at->slot = i;
 				return true;
 			}
 			return false;
@@ -176,6 +172,43 @@ bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val)
 	}
 	WARN_ON_ONCE(1);	/* every chain ends in a base node */
 	return false;
+}
+
+/**
+ * bwt_leaf_find() - look a key up in a leaf's chain
+ * @rec: the leaf's newest record (or the record under its REMOVE delta);
+ *	the leaf holds @key
+ * @key: the key
+ * @val: where to put its value
+ *
+ * The newest INSERT or DELETE delta for @key decides; without one, the
+ * base node does.
+ *
+ * Context: RCU read-side critical section.
+ * Return: true if @key is present.
+ */
+bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val)
+{
+	struct bwt_found at;
+
+	return __bwt_leaf_find(rec, key, val, &at);
+}
+
+/**
+ * bwt_leaf_find_at() - bwt_leaf_find(), and where the answer came from
+ * @rec: as for bwt_leaf_find()
+ * @key: the key
+ * @val: where to put its value
+ * @at: set to the base node and slot that decided @key, or ->base NULL
+ *	when a delta did (or @key is absent)
+ *
+ * Context: RCU read-side critical section.
+ * Return: true if @key is present.
+ */
+bool bwt_leaf_find_at(const struct bwt_rec *rec, s64 key, u64 *val,
+		      struct bwt_found *at)
+{
+	return __bwt_leaf_find(rec, key, val, at);
 }
 
 /*
@@ -418,7 +451,8 @@ enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 				}
 				continue;
 			}
-			ret = bwt_bag_add(bag, key, vals[k]);
+			/* In-place updates store beside us (update.c). */
+			ret = bwt_bag_add(bag, key, READ_ONCE(vals[k]));
 			if (ret)
 				return ret;
 		}

@@ -29,38 +29,24 @@ static enum bwt_res bwt_help_index(struct bwt_op *op, struct bwt_pos *pos)
 	return BWT_DONE;
 }
 
-/**
- * bwt_descend() - find the node at a level that holds a key
- * @op: the operation; a writer also helps finish structure modifications
- *	and keeps the inner nodes it passes short and small enough
- * @key: the key
- * @level: 0 for a leaf
- * @pos: where the descent ended: the node, and the parent entry used
- *
- * A reader that meets a frozen node reads its frozen contents unless the
- * merge already committed and it came from the parent, in which case the
- * contents may have moved left: it restarts.  A writer helps the merge
- * along and restarts.
- *
- * Context: RCU read-side critical section.
- * Return: BWT_DONE; BWT_RESTART to restart from the root (after refilling
- * @op); BWT_NO_LEVEL if the tree has no such level.
+/*
+ * A writer's own structure modifications a descent goes on after, before it
+ * restarts anyway: each one is progress, but the read section stays short.
  */
-enum bwt_res bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
-			 struct bwt_pos *pos)
+#define BWT_AGAIN_MAX	8
+
+/* The descent loop of bwt_descend(), from the node @pid on. */
+static enum bwt_res bwt_descend_from(struct bwt_op *op, s64 key,
+				     unsigned int level, struct bwt_pos *pos,
+				     u64 pid)
 {
 	struct bwtree *tree = op->tree;
+	unsigned int again = 0;
 	struct bwt_route rt;
 	struct bwt_rec *top;
-	u64 pid = BWT_ROOT;
 	enum bwt_res ret;
 
-	pos->ppid = BWT_NIL;
-	pos->ptop = NULL;
-	pos->via_right = false;
 	top = bwt_read(tree, pid);
-	if (top->level < level)
-		return BWT_NO_LEVEL;
 	for (;;) {
 		if (unlikely(!top))
 			return BWT_RESTART;	/* a stale pid: start again */
@@ -94,9 +80,15 @@ enum bwt_res bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
 		if (top->level == level)
 			return BWT_DONE;
 		if (op->writer) {
-			ret = bwt_maintain(op, pos);
+			ret = bwt_maintain(op, pos, key);
+			if (ret == BWT_AGAIN && again++ < BWT_AGAIN_MAX) {
+				/* Our own SMO: as in bwt_descend_resume(). */
+				pos->via_right = true;
+				top = bwt_read(tree, pid);
+				continue;
+			}
 			if (ret)
-				return ret;
+				return BWT_RESTART;
 		}
 		bwt_route(top, key, &rt);
 		pos->ppid = pid;
@@ -106,6 +98,57 @@ enum bwt_res bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
 		pid = rt.child;
 		top = bwt_read(tree, pid);
 	}
+}
+
+/**
+ * bwt_descend() - find the node at a level that holds a key
+ * @op: the operation; a writer also helps finish structure modifications
+ *	and keeps the inner nodes it passes short and small enough
+ * @key: the key
+ * @level: 0 for a leaf
+ * @pos: where the descent ended: the node, and the parent entry used
+ *
+ * A reader that meets a frozen node reads its frozen contents unless the
+ * merge already committed and it came from the parent, in which case the
+ * contents may have moved left: it restarts.  A writer helps the merge
+ * along and restarts.
+ *
+ * Context: RCU read-side critical section.
+ * Return: BWT_DONE; BWT_RESTART to restart from the root (after refilling
+ * @op); BWT_NO_LEVEL if the tree has no such level.
+ */
+enum bwt_res bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
+			 struct bwt_pos *pos)
+{
+	pos->ppid = BWT_NIL;
+	pos->ptop = NULL;
+	pos->via_right = false;
+	if (bwt_read(op->tree, BWT_ROOT)->level < level)
+		return BWT_NO_LEVEL;
+	return bwt_descend_from(op, key, level, pos, BWT_ROOT);
+}
+
+/**
+ * bwt_descend_resume() - go on from where a descent ended
+ * @op: the operation, a writer
+ * @key: the key it descended for
+ * @level: the level it descended to
+ * @pos: where it ended, in this RCU section
+ *
+ * After @op changed the node at @pos itself (BWT_AGAIN: it consolidated
+ * or split it), this reads the node again and walks on as bwt_descend()
+ * would, to the right sibling if a split moved @key there, or further down
+ * if the node was the root and split.  No parent entry is posted on the
+ * way: the split posted its own, and the parent @pos holds may be stale.
+ *
+ * Context: RCU read-side critical section, the one of the descent.
+ * Return: as bwt_descend().
+ */
+enum bwt_res bwt_descend_resume(struct bwt_op *op, s64 key, unsigned int level,
+				struct bwt_pos *pos)
+{
+	pos->via_right = true;
+	return bwt_descend_from(op, key, level, pos, pos->pid);
 }
 
 /*

@@ -103,6 +103,8 @@ struct bwtree;
  * @BWT_DONE: it did what was asked, or found it done
  * @BWT_RESTART: leave the read section, refill the operation (see the DOC
  *	on what an operation needs) and start again from the root
+ * @BWT_AGAIN: this operation just changed the node it is at (a
+ *	consolidation or a split of its own): read the node again and go on
  * @BWT_NOTHING: there is nothing to do here
  * @BWT_NO_LEVEL: the tree has no node at the level asked for
  * @BWT_COLLAPSED: done, and the root lost a level
@@ -114,6 +116,7 @@ struct bwtree;
 enum bwt_res {
 	BWT_DONE,
 	BWT_RESTART,
+	BWT_AGAIN,
 	BWT_NOTHING,
 	BWT_NO_LEVEL,
 	BWT_COLLAPSED,
@@ -134,6 +137,8 @@ enum bwt_res {
  * @idx: INDEX, INDEX_DEL: separator @idx.key was added (removed); keys in
  *	[@idx.lo, @idx.hi) (or to +inf when @idx_hinf) route to @idx.child
  * @merge: MERGE: keys >= @merge.sep are in chain @merge.removed
+ * @upd: base nodes: the in-place update in flight and the freeze
+ *	(update.c): @upd.state its phase and slot, @upd.val its value
  * @rm: REMOVE: the merge's state; @rm.collapse is the root's new contents
  *	when the node is the root's only child; @rm.thaw, for a merge, an
  *	unpublished copy of the record frozen, what an abort installs; once
@@ -175,6 +180,10 @@ struct bwt_rec {
 			s64 sep;
 			struct bwt_rec *removed;
 		} merge;
+		struct {
+			atomic_t state;
+			u64 val;
+		} upd;
 		struct {
 			atomic_t state;
 			struct bwt_rec *collapse;
@@ -378,13 +387,15 @@ bwt_chain_step(const struct bwt_rec *rec, s64 key)
 /**
  * DOC: What an operation needs
  *
- * One operation's preallocated memory: every allocation happens before
- * rcu_read_lock(), and the work inside the read section takes from here.
- * Whatever needs memory states it in a &struct bwt_need and asks
- * bwt_op_want(), which records the need in the operation and says whether
- * it is already met; if not, the work drops out to restart, and
- * bwt_op_refill() allocates what was recorded before the next attempt.
- * Base nodes and page IDs sit in slots named for what they become.
+ * One operation's memory, allocated before it is published: the work
+ * inside the read section takes from here.  Whatever needs memory states
+ * it in a &struct bwt_need and asks bwt_op_want(), which records the need
+ * in the operation and, if it is not met yet, allocates the rest at once
+ * with GFP_NOWAIT; only if that fails does the work drop out to restart,
+ * and bwt_op_refill() allocates what was recorded, with GFP_KERNEL, before
+ * the next attempt.  What a write surely needs it states up front with
+ * bwt_op_plan(), for the first refill.  Base nodes and page IDs sit in
+ * slots named for what they become.
  */
 #define BWT_OP_DELTAS	6
 
@@ -438,8 +449,8 @@ struct bwt_op {
 /* record.c */
 int bwt_records_init(void);
 void bwt_records_exit(void);
-struct bwt_rec *bwt_delta_alloc(struct bwtree *tree);
-struct bwt_rec *bwt_base_alloc(struct bwtree *tree, unsigned int cap);
+struct bwt_rec *bwt_delta_alloc(struct bwtree *tree, gfp_t gfp);
+struct bwt_rec *bwt_base_alloc(struct bwtree *tree, unsigned int cap, gfp_t gfp);
 unsigned int bwt_base_cap(unsigned int n);
 void bwt_rec_free_now(struct bwtree *tree, struct bwt_rec *rec);
 void bwt_rec_uncharge(struct bwtree *tree, struct bwt_rec *rec);
@@ -453,7 +464,7 @@ void bwt_charge(struct bwtree *tree, long bytes);
 struct bwt_rec __rcu **bwt_map_slot(struct bwt_map *map, u64 pid);
 int bwt_map_init(struct bwtree *tree);
 void bwt_map_destroy(struct bwtree *tree);
-int bwt_pid_alloc(struct bwtree *tree, u64 *pid);
+int bwt_pid_alloc(struct bwtree *tree, u64 *pid, gfp_t gfp);
 void bwt_pid_free(struct bwtree *tree, u64 pid);
 void bwt_pid_retire(struct bwtree *tree, u64 pid, struct bwt_rec *rd);
 
@@ -539,6 +550,15 @@ void bwt_chain_start(struct bwt_chain *it, const struct bwt_rec *top, s64 lo,
 		     s64 hi, bool hinf);
 bool bwt_chain_next(struct bwt_chain *it);
 bool bwt_leaf_find(const struct bwt_rec *rec, s64 key, u64 *val);
+
+/* Where a leaf's base node decided a key: bwt_leaf_find_at(). */
+struct bwt_found {
+	const struct bwt_rec *base;
+	unsigned int slot;
+};
+
+bool bwt_leaf_find_at(const struct bwt_rec *rec, s64 key, u64 *val,
+		      struct bwt_found *at);
 void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt);
 
 u64 bwt_route_child(const struct bwt_rec *rec, s64 key);
@@ -560,13 +580,16 @@ struct bwt_pos {
 
 enum bwt_res bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
 			 struct bwt_pos *pos);
+enum bwt_res bwt_descend_resume(struct bwt_op *op, s64 key, unsigned int level,
+				struct bwt_pos *pos);
 const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key);
 
 /* op.c */
 int bwt_scratch_reserve(struct bwt_bag *bag, struct bwt_gather **gather,
-			unsigned int cap);
+			unsigned int cap, gfp_t gfp);
 void bwt_scratch_free(struct bwt_bag *bag, struct bwt_gather **gather);
 void bwt_op_init(struct bwt_op *op, struct bwtree *tree, bool writer);
+bool bwt_op_plan(struct bwt_op *op, const struct bwt_need *need);
 bool bwt_op_want(struct bwt_op *op, const struct bwt_need *need);
 int bwt_op_refill(struct bwt_op *op);
 void bwt_op_finish(struct bwt_op *op);
@@ -583,12 +606,16 @@ static inline unsigned int bwt_chain_bound(const struct bwtree *tree)
 	return 2 * (tree->chain_max + BWT_CHAIN_SLACK);
 }
 
+/* update.c */
+void bwt_chain_freeze(const struct bwt_rec *top);
+bool bwt_update_in_place(const struct bwt_rec *b, unsigned int slot, u64 val);
+
 /* smo.c */
 enum bwt_res bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top);
-enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos);
+enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos, s64 key);
 enum bwt_res bwt_help_remove(struct bwt_op *op, u64 pid, struct bwt_rec *rd);
 enum bwt_res bwt_post_index(struct bwt_op *op, struct bwt_pos *pos);
 enum bwt_res bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level);
-enum bwt_res bwt_maintain(struct bwt_op *op, struct bwt_pos *pos);
+enum bwt_res bwt_maintain(struct bwt_op *op, struct bwt_pos *pos, s64 key);
 
 #endif /* _BWTREE_INTERNAL_H */

@@ -54,8 +54,8 @@ static u32 *bwt_map_next_free(struct bwt_map *map, u64 pid)
 	return &smp_load_acquire(&map->seg[s])->next_free[off];
 }
 
-/* Make sure the segment holding @pid exists.  Process context. */
-static int bwt_map_grow(struct bwtree *tree, u64 pid)
+/* Make sure the segment holding @pid exists, allocating with @gfp. */
+static int bwt_map_grow(struct bwtree *tree, u64 pid, gfp_t gfp)
 {
 	struct bwt_map *map = &tree->map;
 	struct bwt_map_seg *seg;
@@ -68,7 +68,7 @@ static int bwt_map_grow(struct bwtree *tree, u64 pid)
 		return 0;
 	len = bwt_map_seg_len(s);
 	bytes = sizeof(*seg) + len * (sizeof(seg->slot[0]) + sizeof(u32));
-	seg = kvzalloc(bytes, GFP_KERNEL);
+	seg = kvzalloc(bytes, gfp);
 	if (!seg)
 		return -ENOMEM;
 	seg->next_free = (u32 *)&seg->slot[len];
@@ -91,7 +91,7 @@ int bwt_map_init(struct bwtree *tree)
 	atomic64_set(&map->next_pid, 1);	/* pid 0 is the root */
 	atomic64_set(&map->free_head, BWT_FREE_EMPTY);
 	atomic64_set(&map->in_use, 1);
-	return bwt_map_grow(tree, BWT_ROOT);
+	return bwt_map_grow(tree, BWT_ROOT, GFP_KERNEL);
 }
 
 /**
@@ -138,14 +138,16 @@ void bwt_map_destroy(struct bwtree *tree)
  * bwt_pid_alloc() - reserve a page ID
  * @tree: the tree
  * @pid: where to put it
+ * @gfp: how to allocate a segment of the table, should one be needed
  *
  * Reuses a page ID freed after a grace period if there is one.  The slot
  * of the returned pid is NULL.
  *
- * Context: process context, outside RCU read sections (may allocate).
+ * Context: process context; in an RCU read section only with a @gfp that
+ * does not sleep.
  * Return: 0, or -ENOMEM (-ENOSPC when every page ID is taken).
  */
-int bwt_pid_alloc(struct bwtree *tree, u64 *pid)
+int bwt_pid_alloc(struct bwtree *tree, u64 *pid, gfp_t gfp)
 {
 	struct bwt_map *map = &tree->map;
 	s64 head = atomic64_read(&map->free_head);
@@ -176,7 +178,7 @@ int bwt_pid_alloc(struct bwtree *tree, u64 *pid)
 		atomic64_dec(&map->next_pid);
 		return -ENOSPC;
 	}
-	ret = bwt_map_grow(tree, p);
+	ret = bwt_map_grow(tree, p, gfp);
 	if (ret) {
 		/*
 		 * Hand the pid back if nobody took a later one; otherwise it

@@ -21,17 +21,23 @@
  * attempt found it needed (a delta record, a base node, a page ID, scratch
  * space), then enters rcu_read_lock(), descends from the root, and tries
  * to publish its change with one compare-and-swap.  Inside the read section
- * nothing is allocated and nothing sleeps.  An attempt that lost a race,
- * or finished a structure modification (its own or another thread's), or
- * ran short of memory returns BWT_RESTART (&enum bwt_res) and the loop
- * starts again from the root: no record pointer survives
- * rcu_read_unlock().
+ * nothing sleeps: a step that finds memory missing asks bwt_op_want(),
+ * which tries to get it there and then with GFP_NOWAIT, and only if that
+ * fails does the attempt return BWT_RESTART (&enum bwt_res) so that the
+ * loop can allocate with GFP_KERNEL and start again from the root.  An
+ * attempt that lost a race returns BWT_RESTART too.  No record pointer
+ * survives rcu_read_unlock().  A writer that finished a structure
+ * modification of its own goes on from the node it changed, in the same
+ * read section (BWT_AGAIN), so most writes never restart: a random or an
+ * ascending load restarts a few times per thousand inserts (make bench,
+ * "restarts/1k").
  *
- * If an allocation fails the operation returns -ENOMEM.  Nothing it did is
- * visible: its own change is published last, in a single compare-and-swap,
- * and the structure modifications it may have completed on the way
- * (consolidations, splits, merges) change no key or value.  Unused
- * preallocated memory is freed at once, for it was never published.
+ * If an allocation with GFP_KERNEL fails the operation returns -ENOMEM;
+ * one with GFP_NOWAIT that fails only costs a restart.  Nothing the
+ * operation did is visible: its own change is published last, in a single
+ * compare-and-swap, and the structure modifications it may have completed
+ * on the way (consolidations, splits, merges) change no key or value.
+ * Unused preallocated memory is freed at once, for it was never published.
  *
  * Failed compare-and-swaps back off with cpu_relax() for a time that grows
  * with the number of retries, up to a bound, and the loop calls
@@ -46,26 +52,31 @@
  * @bag: scratch arrays, grown to hold @cap items if they hold fewer
  * @gather: the gather space, allocated if missing
  * @cap: items; 0 for the gather space alone
+ * @gfp: how to allocate
  *
  * The one allocator of scratch space: operations, scans and the checker.
  *
- * Context: process context, outside RCU read sections.
+ * Context: process context; in an RCU read section only with a @gfp that
+ * does not sleep.
  * Return: 0 or -ENOMEM (what was there stays, maybe without @bag's arrays).
  */
 int bwt_scratch_reserve(struct bwt_bag *bag, struct bwt_gather **gather,
-			unsigned int cap)
+			unsigned int cap, gfp_t gfp)
 {
 	if (cap > bag->cap) {
+		/* kvfree() of vmalloc()ed memory may sleep. */
+		if (bag->keys && !gfpflags_allow_blocking(gfp))
+			return -ENOMEM;
 		kvfree(bag->keys);
 		bag->cap = 0;
-		bag->keys = kvmalloc_array(cap, 2 * sizeof(s64), GFP_KERNEL);
+		bag->keys = kvmalloc_array(cap, 2 * sizeof(s64), gfp);
 		if (!bag->keys)
 			return -ENOMEM;
 		bag->vals = (u64 *)&bag->keys[cap];
 		bag->cap = cap;
 	}
 	if (!*gather) {
-		*gather = kmalloc(sizeof(**gather), GFP_KERNEL);
+		*gather = kmalloc(sizeof(**gather), gfp);
 		if (!*gather)
 			return -ENOMEM;
 	}
@@ -97,18 +108,56 @@ void bwt_op_init(struct bwt_op *op, struct bwtree *tree, bool writer)
 		op->pid[i] = BWT_NIL;
 }
 
+/* Allocate, with @gfp, whatever @op->need asks for and @op lacks. */
+static int bwt_op_fill(struct bwt_op *op, gfp_t gfp)
+{
+	const struct bwt_need *need = &op->need;
+	struct bwtree *tree = op->tree;
+	unsigned int i;
+
+	while (op->ndelta < need->deltas) {
+		struct bwt_rec *d = bwt_delta_alloc(tree, gfp);
+
+		if (!d)
+			return -ENOMEM;
+		op->delta[op->ndelta++] = d;
+	}
+	for (i = 0; i < BWT_NR_BASES; i++) {
+		if (!need->cap[i])
+			continue;
+		if (op->base[i] && op->base[i]->cap >= need->cap[i])
+			continue;
+		if (op->base[i])
+			bwt_rec_free_now(tree, op->base[i]);
+		op->base[i] = bwt_base_alloc(tree, need->cap[i], gfp);
+		if (!op->base[i])
+			return -ENOMEM;
+	}
+	for (i = 0; i < BWT_NR_PIDS; i++) {
+		if (!need->pid[i] || op->pid[i] != BWT_NIL)
+			continue;
+		if (bwt_pid_alloc(tree, &op->pid[i], gfp))
+			return -ENOMEM;
+	}
+	if (need->fold || need->scratch)
+		return bwt_scratch_reserve(&op->scratch, &op->gather,
+					   need->scratch, gfp);
+	return 0;
+}
+
 /**
- * bwt_op_want() - ask for memory
+ * bwt_op_plan() - say what an operation will need
  * @op: the operation
- * @need: what the step about to run needs
+ * @need: what it needs
  *
  * Records @need in @op, for bwt_op_refill() to allocate before the next
- * attempt, and says whether @op already holds it all.
+ * attempt.  Writers call it before their first attempt with what that
+ * attempt will surely need.
  *
  * Context: any; allocates nothing.
- * Return: true if the step can run now.
+ * Return: true if @op already holds it all.
  */
-bool bwt_op_want(struct bwt_op *op, const struct bwt_need *need)
+bool bwt_op_plan(struct bwt_op *op, const struct bwt_need *need)
 {
 	struct bwt_need *has = &op->need;
 	bool ok = true;
@@ -140,6 +189,24 @@ bool bwt_op_want(struct bwt_op *op, const struct bwt_need *need)
 }
 
 /**
+ * bwt_op_want() - ask for memory
+ * @op: the operation
+ * @need: what the step about to run needs
+ *
+ * Records @need as bwt_op_plan() does, and allocates what @op lacks at
+ * once with GFP_NOWAIT.  If that fails, the step returns BWT_RESTART and
+ * bwt_op_refill() allocates before the next attempt.
+ *
+ * Context: any context where GFP_NOWAIT allocations may be made.
+ * Return: true if the step can run now.
+ */
+bool bwt_op_want(struct bwt_op *op, const struct bwt_need *need)
+{
+	return bwt_op_plan(op, need) ||
+	       !bwt_op_fill(op, GFP_NOWAIT | __GFP_NOWARN);
+}
+
+/**
  * bwt_op_refill() - allocate what the last attempt found missing
  * @op: the operation
  *
@@ -148,39 +215,8 @@ bool bwt_op_want(struct bwt_op *op, const struct bwt_need *need)
  */
 int bwt_op_refill(struct bwt_op *op)
 {
-	const struct bwt_need *need = &op->need;
-	struct bwtree *tree = op->tree;
-	unsigned int i;
-
 	might_sleep();
-	while (op->ndelta < need->deltas) {
-		struct bwt_rec *d = bwt_delta_alloc(tree);
-
-		if (!d)
-			return -ENOMEM;
-		op->delta[op->ndelta++] = d;
-	}
-	for (i = 0; i < BWT_NR_BASES; i++) {
-		if (!need->cap[i])
-			continue;
-		if (op->base[i] && op->base[i]->cap >= need->cap[i])
-			continue;
-		if (op->base[i])
-			bwt_rec_free_now(tree, op->base[i]);
-		op->base[i] = bwt_base_alloc(tree, need->cap[i]);
-		if (!op->base[i])
-			return -ENOMEM;
-	}
-	for (i = 0; i < BWT_NR_PIDS; i++) {
-		if (!need->pid[i] || op->pid[i] != BWT_NIL)
-			continue;
-		if (bwt_pid_alloc(tree, &op->pid[i]))
-			return -ENOMEM;
-	}
-	if (need->fold || need->scratch)
-		return bwt_scratch_reserve(&op->scratch, &op->gather,
-					   need->scratch);
-	return 0;
+	return bwt_op_fill(op, GFP_KERNEL);
 }
 
 /**

@@ -133,9 +133,9 @@ void bwt_charge(struct bwtree *tree, long bytes)
 		atomic_long_add(bytes, &tree->account->bytes);
 }
 
-struct bwt_rec *bwt_delta_alloc(struct bwtree *tree)
+struct bwt_rec *bwt_delta_alloc(struct bwtree *tree, gfp_t gfp)
 {
-	struct bwt_rec *d = kmem_cache_zalloc(bwt_delta_cache, GFP_KERNEL);
+	struct bwt_rec *d = kmem_cache_zalloc(bwt_delta_cache, gfp);
 
 	if (!d)
 		return NULL;
@@ -144,14 +144,14 @@ struct bwt_rec *bwt_delta_alloc(struct bwtree *tree)
 	return d;
 }
 
-struct bwt_rec *bwt_base_alloc(struct bwtree *tree, unsigned int cap)
+struct bwt_rec *bwt_base_alloc(struct bwtree *tree, unsigned int cap, gfp_t gfp)
 {
 	int c = bwt_class(cap);
 	struct bwt_rec *b;
 
 	if (WARN_ON_ONCE(c < 0))
 		return NULL;
-	b = kmem_cache_alloc(bwt_base_cache[c], GFP_KERNEL);
+	b = kmem_cache_alloc(bwt_base_cache[c], gfp);
 	if (!b)
 		return NULL;
 	memset(b, 0, sizeof(*b));

@@ -236,7 +236,8 @@ int bwtree_scan_batch(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
 		if (res == BWT_SHORT) {
 			ret = bwt_scratch_reserve(&sc.bag, &sc.gather,
 						  sc.bag.cap ? 2 * sc.bag.cap :
-						  2 * tree->leaf_max + 8);
+						  2 * tree->leaf_max + 8,
+						  GFP_KERNEL);
 		} else if (res == BWT_RESTART) {
 			atomic64_inc(&tree->stats.reader_yields);
 		} else if (res == BWT_BROKEN) {

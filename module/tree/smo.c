@@ -109,6 +109,7 @@ static void bwt_base_init(struct bwt_rec *b, const struct bwt_rec *top,
 	b->high = top->high;
 	b->right = top->right;
 	b->next = NULL;
+	atomic_set(&b->upd.state, 0);
 }
 
 static void bwt_base_copy(struct bwt_rec *b, const struct bwt_bag *bag,
@@ -118,11 +119,17 @@ static void bwt_base_copy(struct bwt_rec *b, const struct bwt_bag *bag,
 	memcpy(bwt_vals(b), &bag->vals[from], n * sizeof(u64));
 }
 
-/* Fold a node into the scratch arrays; restart for larger ones if short. */
+/*
+ * Fold a node into the scratch arrays, to copy it (so its base nodes are
+ * frozen first); restart for larger arrays if they are short.
+ */
 static enum bwt_res bwt_collect_scratch(struct bwt_op *op,
 					const struct bwt_rec *top)
 {
-	enum bwt_res ret = bwt_collect(top, &op->scratch, op->gather);
+	enum bwt_res ret;
+
+	bwt_chain_freeze(top);
+	ret = bwt_collect(top, &op->scratch, op->gather);
 
 	if (ret == BWT_SHORT)
 		bwt_op_want(op, &(struct bwt_need){
@@ -157,6 +164,7 @@ enum bwt_res bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
 	bag.keys = b->keys;
 	bag.vals = bwt_vals(b);
 	bag.cap = b->cap;
+	bwt_chain_freeze(top);
 	ret = bwt_collect(top, &bag, op->gather);
 	if (ret)
 		return BWT_RESTART;
@@ -201,14 +209,45 @@ static enum bwt_res bwt_split_sep_ok(struct bwt_op *op,
 	return BWT_RESTART;
 }
 
-static enum bwt_res bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
+/*
+ * Where to split the @bag->n (at least two) sorted items of a node that
+ * @key is on its way into: in the middle, unless @key lies beyond either
+ * end of the node's keys, as each key of an ascending or a descending load
+ * does.  The full side then keeps all its items but one and the new side
+ * starts with one, so such a load fills its nodes instead of leaving every
+ * one of them half empty.
+ */
+static unsigned int bwt_split_point(const struct bwt_bag *bag, s64 key)
+{
+	if (key > bag->keys[bag->n - 1])
+		return bag->n - 1;
+	if (key < bag->keys[0])
+		return 1;
+	return bag->n / 2;
+}
+
+/* Fold the node to split into the scratch arrays; where to split it. */
+static enum bwt_res bwt_split_fold(struct bwt_op *op, const struct bwt_rec *top,
+				   s64 key, unsigned int *m)
+{
+	enum bwt_res ret = bwt_collect_scratch(op, top);
+
+	if (ret)
+		return ret;
+	if (WARN_ON_ONCE(op->scratch.n != top->count || top->count < 2))
+		return BWT_RESTART;
+	*m = bwt_split_point(&op->scratch, key);
+	return bwt_split_sep_ok(op, top, *m);
+}
+
+static enum bwt_res bwt_split_root(struct bwt_op *op, struct bwt_pos *pos,
+				   s64 key)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *top = pos->top, *l, *r, *root;
 	struct bwt_map *map = &tree->map;
-	unsigned int n = top->count, m = n / 2;
+	unsigned int n = top->count, m;
 	struct bwt_need need = {
-		.cap[BWT_BASE_NEW] = m, .cap[BWT_BASE_RIGHT] = n - m,
 		.cap[BWT_BASE_ROOT] = 2,
 		.pid[BWT_PID_LEFT] = true, .pid[BWT_PID_RIGHT] = true,
 		.scratch = n,
@@ -219,12 +258,13 @@ static enum bwt_res bwt_split_root(struct bwt_op *op, struct bwt_pos *pos)
 
 	if (!bwt_op_want(op, &need))
 		return BWT_RESTART;
-	ret = bwt_collect_scratch(op, top);
+	ret = bwt_split_fold(op, top, key, &m);
 	if (ret)
 		return ret;
-	if (WARN_ON_ONCE(op->scratch.n != n || n < 2))
+	need.cap[BWT_BASE_NEW] = m;
+	need.cap[BWT_BASE_RIGHT] = n - m;
+	if (!bwt_op_want(op, &need))
 		return BWT_RESTART;
-	ret = bwt_split_sep_ok(op, top, m);
 	if (ret)
 		return ret;
 	sep = op->scratch.keys[m];
@@ -309,20 +349,20 @@ static void bwt_descend_to_sep(struct bwt_op *op, s64 sep, unsigned int level)
  * bwt_split() - split a node that is too big
  * @op: the operation
  * @pos: the node, as found by bwt_descend() in this RCU section
+ * @key: the key @op is on its way to insert (it decides where to split)
  *
  * Context: RCU read-side critical section.
  * Return: BWT_DONE if the split was installed (the caller restarts);
  * BWT_RESTART if memory is missing or the race was lost.
  */
-enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos)
+enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos, s64 key)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *top = pos->top, *q, *sd;
-	unsigned int n = top->count, m = n / 2;
+	unsigned int n = top->count, m;
 	/* The SPLIT delta, and the INDEX that posts the new node. */
 	struct bwt_need need = {
-		.deltas = 2, .cap[BWT_BASE_RIGHT] = n - m,
-		.pid[BWT_PID_RIGHT] = true, .scratch = n,
+		.deltas = 2, .pid[BWT_PID_RIGHT] = true, .scratch = n,
 	};
 	struct bwt_rec __rcu **slot;
 	s64 sep;
@@ -330,17 +370,15 @@ enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos)
 	enum bwt_res ret;
 
 	if (pos->pid == BWT_ROOT)
-		return bwt_split_root(op, pos);
+		return bwt_split_root(op, pos, key);
 	if (!bwt_op_want(op, &need))
 		return BWT_RESTART;
-	ret = bwt_collect_scratch(op, top);
+	ret = bwt_split_fold(op, top, key, &m);
 	if (ret)
 		return ret;
-	if (WARN_ON_ONCE(op->scratch.n != n || n < 2))
+	need.cap[BWT_BASE_RIGHT] = n - m;
+	if (!bwt_op_want(op, &need))
 		return BWT_RESTART;
-	ret = bwt_split_sep_ok(op, top, m);
-	if (ret)
-		return ret;
 	sep = op->scratch.keys[m];
 	q = op->base[BWT_BASE_RIGHT];
 	qpid = op->pid[BWT_PID_RIGHT];
@@ -382,23 +420,22 @@ enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos)
  * bwt_maintain() - keep an inner node on a writer's path in shape
  * @op: the operation
  * @pos: the node
+ * @key: the key @op descends for
  *
  * Context: RCU read-side critical section.
- * Return: BWT_DONE to go on down; BWT_RESTART to restart.
+ * Return: BWT_DONE to go on down; BWT_AGAIN after consolidating or
+ * splitting it; BWT_RESTART to restart.
  */
-enum bwt_res bwt_maintain(struct bwt_op *op, struct bwt_pos *pos)
+enum bwt_res bwt_maintain(struct bwt_op *op, struct bwt_pos *pos, s64 key)
 {
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *top = pos->top;
 
-	if (top->depth >= tree->chain_max) {
-		bwt_consolidate(op, pos->pid, top);
-		return BWT_RESTART;
-	}
-	if (top->count >= tree->inner_max) {
-		bwt_split(op, pos);
-		return BWT_RESTART;
-	}
+	if (top->depth >= tree->chain_max)
+		return bwt_consolidate(op, pos->pid, top) ? BWT_RESTART :
+							    BWT_AGAIN;
+	if (top->count >= tree->inner_max)
+		return bwt_split(op, pos, key) ? BWT_RESTART : BWT_AGAIN;
 	return BWT_DONE;
 }
 
@@ -853,6 +890,7 @@ static enum bwt_res bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 	bag.keys = copy->keys;
 	bag.vals = bwt_vals(copy);
 	bag.cap = copy->cap;
+	bwt_chain_freeze(ctop);
 	if (bwt_collect(ctop, &bag, op->gather) || bag.n != ctop->count)
 		return BWT_RESTART;
 	bwt_base_init(copy, ctop, bag.n);
@@ -947,11 +985,15 @@ enum bwt_res bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	if (!bwt_op_want(op, &need))
 		return BWT_RESTART;
 	if (thaw_base) {
+		unsigned int i;
+
 		thaw = op->base[BWT_BASE_NEW];
 		bwt_base_init(thaw, vtop, vtop->count);
 		memcpy(thaw->keys, vtop->keys, vtop->count * sizeof(s64));
-		memcpy(bwt_vals(thaw), bwt_vals(vtop),
-		       vtop->count * sizeof(u64));
+		/* A store announced before the freeze may land beside us. */
+		bwt_chain_freeze(vtop);
+		for (i = 0; i < vtop->count; i++)
+			bwt_vals(thaw)[i] = READ_ONCE(bwt_vals(vtop)[i]);
 	} else {
 		/*
 		 * Up to the rcu head: that and ->dead are written when @vtop

@@ -95,7 +95,7 @@ struct bwtree *bwtree_create(const struct bwtree_params *params)
 	ret = bwt_map_init(tree);
 	if (ret)
 		goto err_map;
-	root = bwt_base_alloc(tree, 1);
+	root = bwt_base_alloc(tree, 1, GFP_KERNEL);
 	if (!root) {
 		ret = -ENOMEM;
 		goto err_map;
@@ -166,6 +166,12 @@ static bool bwt_over_limit(struct bwtree *tree)
 }
 
 /*
+ * The leaf's own structure modifications one attempt goes on after: a
+ * split and a consolidation of each half is the most one write needs.
+ */
+#define BWT_LEAF_AGAIN_MAX	4
+
+/*
  * One attempt at a write.  Return: BWT_DONE with @res->err the write's
  * result (0, -EEXIST, -ENOENT), or BWT_RESTART.
  */
@@ -173,6 +179,8 @@ static enum bwt_res __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key,
 				u64 val, struct bwt_wres *res)
 {
 	struct bwtree *tree = op->tree;
+	unsigned int again = 0;
+	struct bwt_found at;
 	struct bwt_pos pos;
 	struct bwt_rec *top, *d;
 	bool present;
@@ -181,29 +189,44 @@ static enum bwt_res __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key,
 	/* Level 0 always exists: anything but BWT_DONE is a restart. */
 	if (bwt_descend(op, key, 0, &pos))
 		return BWT_RESTART;
-	top = pos.top;
-	present = bwt_leaf_find(top, key, &old);
-	res->underflow = false;
-	if (w == BWT_W_INSERT && present) {
-		res->err = -EEXIST;
-		return BWT_DONE;
-	}
-	if (w == BWT_W_DELETE && !present) {
-		res->err = -ENOENT;
-		return BWT_DONE;
-	}
-	if (!present && top->count >= tree->leaf_max) {
-		bwt_split(op, &pos);
-		return BWT_RESTART;
-	}
-	if (top->depth >= tree->chain_max) {
-		bwt_consolidate(op, pos.pid, top);
-		return BWT_RESTART;
+	for (;;) {
+		enum bwt_res ret = BWT_DONE;
+
+		top = pos.top;
+		present = bwt_leaf_find_at(top, key, &old, &at);
+		res->underflow = false;
+		res->old = old;
+		res->found = present;
+		if (w == BWT_W_INSERT && present) {
+			res->err = -EEXIST;
+			return BWT_DONE;
+		}
+		if (w == BWT_W_DELETE && !present) {
+			res->err = -ENOENT;
+			return BWT_DONE;
+		}
+		/* See the DOC on in-place updates (update.c). */
+		if (w == BWT_W_UPSERT && at.base &&
+		    bwt_update_in_place(at.base, at.slot, val)) {
+			res->err = 0;
+			return BWT_DONE;
+		}
+		if (!present && top->count >= tree->leaf_max)
+			ret = bwt_split(op, &pos, key);
+		else if (top->depth >= tree->chain_max)
+			ret = bwt_consolidate(op, pos.pid, top);
+		else
+			break;
+		/* Our own split or consolidation: go on from the leaf. */
+		if (ret || again++ == BWT_LEAF_AGAIN_MAX ||
+		    bwt_descend_resume(op, key, 0, &pos))
+			return BWT_RESTART;
 	}
 
+	/* An upsert, or helping on the way, may not have left us one. */
+	if (!bwt_op_want(op, &(struct bwt_need){ .deltas = 1 }))
+		return BWT_RESTART;
 	d = bwt_op_delta(op);
-	if (!d)
-		return BWT_RESTART;	/* helping on the way used it: refill */
 	bwt_rec_init_delta(d, top, w == BWT_W_DELETE ? BWTREE_DELETE :
 			   BWTREE_INSERT);
 	d->kv.key = key;
@@ -228,8 +251,6 @@ static enum bwt_res __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key,
 	else if (!present)
 		atomic64_inc(&tree->count);
 	res->err = 0;
-	res->old = old;
-	res->found = present;
 	res->underflow = w == BWT_W_DELETE && pos.pid != BWT_ROOT &&
 			 d->count < tree->leaf_min;
 	return BWT_DONE;
@@ -258,7 +279,7 @@ static void bwt_merge_up(struct bwtree *tree, s64 key)
 
 	bwt_op_init(&op, tree, true);
 	/* REMOVE, its copy, fence, INDEX_DEL, MERGE; a parent's entries. */
-	bwt_op_want(&op, &(struct bwt_need){
+	bwt_op_plan(&op, &(struct bwt_need){
 		.deltas = 5, .scratch = 2 * tree->inner_max + 8 });
 	while (tries++ < BWT_MERGE_UP_TRIES) {
 		if (bwt_op_refill(&op))
@@ -297,7 +318,9 @@ static int bwt_write(struct bwtree *tree, enum bwt_write w, s64 key,
 	if (w != BWT_W_DELETE && bwt_over_limit(tree))
 		return -ENOSPC;
 	bwt_op_init(&op, tree, true);
-	bwt_op_want(&op, &(struct bwt_need){ .deltas = 1 });
+	/* An upsert of a present key usually needs nothing (update.c). */
+	if (w != BWT_W_UPSERT)
+		bwt_op_plan(&op, &(struct bwt_need){ .deltas = 1 });
 	for (;;) {
 		ret = bwt_op_refill(&op);
 		if (ret)

@@ -185,7 +185,7 @@ int bwtree_validate(struct bwtree *tree)
 	struct bwt_check c = { .tree = tree };
 	int ret;
 
-	ret = bwt_scratch_reserve(&c.bag, &c.gather, cap);
+	ret = bwt_scratch_reserve(&c.bag, &c.gather, cap, GFP_KERNEL);
 	if (ret)
 		goto out;
 	rcu_read_lock();

@@ -6,11 +6,13 @@
  *
  * For each data size (random s64 keys) and contender:
  *   bulk load	 insert the keys in ascending order into an empty structure
- *   insert	 insert the keys in random order into an empty structure
+ *   insert	 insert the keys in random order into an empty structure (with 2
+ *		 threads: each inserts its half of that order)
  *   then, on the structure from the last "insert" run, with 1 and 2 threads:
  *   lookup	 uniform lookups of present keys
  *   zipf	 Zipfian (theta 0.99, scrambled) lookups
  *   ycsb-a/b/c	 50/50, 95/5, 100/0 read/update, Zipfian
+ *   update	 uniform updates of present keys
  *   ycsb-e	 95% scans of 1..100 pairs from a Zipfian key, 5% inserts
  *   scan	 one full ascending scan, ns per pair
  * Each figure is run --repeats times: min, median, max of ops/s.
@@ -21,7 +23,7 @@
  * and last, one "RATIO name=value" line per ratio (ours / theirs, as
  * throughput; lookup_*_time_vs_sorted is our lookup time over the array's).
  *
- * --callgrind OP (lookup|insert) --contender NAME: build N keys, then run
+ * --callgrind OP (lookup|insert|update) --contender NAME: build N keys, then run
  * --cg-ops operations between CALLGRIND_START/STOP_INSTRUMENTATION, for
  * "valgrind --tool=callgrind --instr-atstart=no" (make callgrind).
  */
@@ -49,10 +51,11 @@ static const struct contender *all_contenders[] = {
 #endif
 #define NC ARRAY_SIZE(all_contenders)
 
-enum wl { W_BULK, W_INSERT, W_LOOKUP, W_ZIPF, W_YA, W_YB, W_YC, W_YE, W_SCAN, NW };
+enum wl { W_BULK, W_INSERT, W_LOOKUP, W_ZIPF, W_YA, W_YB, W_YC, W_UPDATE, W_YE,
+	  W_SCAN, NW };
 static const char *const wl_name[NW] = {
 	"bulk-load", "insert", "lookup", "zipf-lookup", "ycsb-a", "ycsb-b",
-	"ycsb-c", "ycsb-e", "scan",
+	"ycsb-c", "update", "ycsb-e", "scan",
 };
 
 static size_t sizes[4] = { 1000000, 10000000 };
@@ -68,6 +71,7 @@ static const char *outdir = ".";
 #define MAXR 16
 static double res[4][4][NW][NC][MAXR];
 static double bytes_per_key[4][2][NC];	/* [size][0 bulk, 1 random] */
+static double restarts_per_k[4][2][NC];	/* per 1000 inserts, [size][bulk, random] */
 
 static double now(void)
 {
@@ -190,7 +194,7 @@ static size_t zipf(uint64_t *s, size_t n)
 }
 
 /* One thread's pre-generated operations. */
-enum { OP_READ, OP_UPDATE, OP_SCAN, OP_INSERT };
+enum { OP_READ, OP_UPDATE, OP_SCAN, OP_INSERT, OP_LOAD };
 
 struct op {
 	uint32_t idx;		/* key index, or spare index for inserts */
@@ -239,6 +243,10 @@ static void *job_run(void *arg)
 			if (c->insert(j->t, spare[o->idx], val_of(spare[o->idx])))
 				j->errors++;
 			break;
+		case OP_LOAD:
+			if (c->insert(j->t, kshuf[o->idx], val_of(kshuf[o->idx])))
+				j->errors++;
+			break;
 		}
 	}
 	j->t1 = now();
@@ -266,6 +274,10 @@ static void gen_ops(struct op *ops, long n, enum wl w, uint64_t seed)
 		case W_YC:
 			o->kind = OP_READ;
 			o->idx = zipf(&seed, nkeys);
+			break;
+		case W_UPDATE:
+			o->kind = OP_UPDATE;
+			o->idx = rnd(&seed) % nkeys;
 			break;
 		case W_YA:
 		case W_YB:
@@ -315,6 +327,42 @@ static double run_threads(const struct contender *c, void *t, enum wl w, int nt,
 	}
 	pthread_barrier_destroy(&bar);
 	return nt * (double)ops_per_thread / (t1 - t0);
+}
+
+/* The random-order load with @nt threads, each inserting a slice of kshuf. */
+static double load_threads(const struct contender *c, int nt, long *errors)
+{
+	void *t = c->create();
+	pthread_barrier_t bar;
+	struct job jobs[8];
+	pthread_t th[8];
+	double t0 = 1e300, t1 = 0;
+	long k;
+	int i;
+
+	pthread_barrier_init(&bar, NULL, nt);
+	for (i = 0; i < nt; i++) {
+		long from = nkeys * i / nt, to = nkeys * (i + 1) / nt;
+
+		jobs[i] = (struct job){ .c = c, .t = t, .nops = to - from, .bar = &bar };
+		jobs[i].ops = malloc((to - from) * sizeof(struct op));
+		for (k = from; k < to; k++)
+			jobs[i].ops[k - from] = (struct op){ .idx = k, .kind = OP_LOAD };
+	}
+	for (i = 0; i < nt; i++)
+		pthread_create(&th[i], NULL, job_run, &jobs[i]);
+	for (i = 0; i < nt; i++) {
+		pthread_join(th[i], NULL);
+		t0 = fmin(t0, jobs[i].t0);
+		t1 = fmax(t1, jobs[i].t1);
+		*errors += jobs[i].errors;
+		free(jobs[i].ops);
+	}
+	pthread_barrier_destroy(&bar);
+	c->quiesce();
+	c->destroy(t);
+	c->quiesce();
+	return nkeys / (t1 - t0);
 }
 
 static double load(const struct contender *c, void **tp, const int64_t *keys, bool sorted_order,
@@ -411,6 +459,8 @@ static void run_size(int si)
 				res[si][0][W_BULK][ci][r] = 0;
 			c->quiesce();
 			bytes_per_key[si][0][ci] = (double)c->bytes(t) / n;
+			if (c->restarts)
+				restarts_per_k[si][0][ci] = 1000.0 * c->restarts(t) / n;
 			c->destroy(t);
 			c->quiesce();
 		}
@@ -426,8 +476,18 @@ static void run_size(int si)
 		}
 		c->quiesce();
 		bytes_per_key[si][1][ci] = (double)c->bytes(t) / n;
+		if (c->restarts)
+			restarts_per_k[si][1][ci] = 1000.0 * c->restarts(t) / n;
 		check_contents(c, t, &errors);
 		fprintf(stderr, " insert");
+		for (ti = 0; ti < nthreads && !c->build_sorted; ti++) {
+			if (threads[ti] < 2)
+				continue;
+			for (r = 0; r < repeats; r++)
+				res[si][ti][W_INSERT][ci][r] =
+					load_threads(c, threads[ti], &errors);
+			fprintf(stderr, " insert-%dT", threads[ti]);
+		}
 		/* warm up: caches, TLB, and the deferred frees of the loads */
 		ops_per_thread /= 4;
 		run_threads(c, t, W_LOOKUP, 1, 12345, &errors);
@@ -489,7 +549,7 @@ static void print_table(void)
 					printf(" | %-26s", all_contenders[ci]->name);
 			printf("\n");
 			for (w = 0; w < NW; w++) {
-				if (ti && (w == W_BULK || w == W_INSERT || w == W_SCAN))
+				if (ti && (w == W_BULK || w == W_SCAN))
 					continue;
 				printf("%-12s", wl_name[w]);
 				for (ci = 0; ci < NC; ci++) {
@@ -517,6 +577,11 @@ static void print_table(void)
 			if (use[ci])
 				printf(" | asc %5.1f, random %5.1f   ", bytes_per_key[si][0][ci],
 				       bytes_per_key[si][1][ci]);
+		printf("\n%-12s", "restarts/1k");
+		for (ci = 0; ci < NC; ci++)
+			if (use[ci])
+				printf(" | asc %5.1f, random %5.1f   ",
+				       restarts_per_k[si][0][ci], restarts_per_k[si][1][ci]);
 		printf("\n");
 	}
 }
@@ -556,7 +621,7 @@ static void write_tsv_and_plot(void)
 			fprintf(f, "# %s keys, %d threads\n", size_name(sizes[si], sn),
 				threads[ti]);
 			for (w = 0; w < NW; w++) {
-				if (w == W_SCAN || (ti && (w == W_BULK || w == W_INSERT)))
+				if (w == W_SCAN || (ti && w == W_BULK))
 					continue;	/* scans: ns per pair, in the table */
 				fprintf(f, "%s", wl_name[w]);
 				for (ci = 0; ci < NC; ci++)
@@ -680,6 +745,15 @@ static void print_ratios(void)
 		       1e9 / med(si, 0, W_SCAN, us));
 	for (si = 0; si < nsizes; si++) {
 		size_name(sizes[si], sn);
+		printf("FIGURE bytes_per_key_asc_%s=%.1f\n", sn, bytes_per_key[si][0][us]);
+		printf("FIGURE bytes_per_key_random_%s=%.1f\n", sn, bytes_per_key[si][1][us]);
+		printf("FIGURE restarts_per_1000_inserts_asc_%s=%.1f\n", sn,
+		       restarts_per_k[si][0][us]);
+		printf("FIGURE restarts_per_1000_inserts_random_%s=%.1f\n", sn,
+		       restarts_per_k[si][1][us]);
+	}
+	for (si = 0; si < nsizes; si++) {
+		size_name(sizes[si], sn);
 		if (ma >= 0) {
 #define R(fmt, ti, w) ratio_wl(fmt, sn, si, ti, w, us, ma)
 			R("lookup_%s_vs_maple", 0, W_LOOKUP);
@@ -690,7 +764,11 @@ static void print_ratios(void)
 			R("ycsb_b_%s_vs_maple", 0, W_YB);
 			R("ycsb_c_%s_vs_maple", 0, W_YC);
 			R("ycsb_e_%s_vs_maple", 0, W_YE);
+			R("update_%s_vs_maple", 0, W_UPDATE);
 			if (t2 >= 0) {
+				R("insert_%s_2t_vs_maple", t2, W_INSERT);
+				R("ycsb_b_%s_2t_vs_maple", t2, W_YB);
+				R("update_%s_2t_vs_maple", t2, W_UPDATE);
 				R("lookup_%s_2t_vs_maple", t2, W_LOOKUP);
 				R("ycsb_a_%s_2t_vs_maple", t2, W_YA);
 				R("ycsb_e_%s_2t_vs_maple", t2, W_YE);
@@ -731,6 +809,11 @@ static int run_callgrind(const char *op, const char *name, long cg_ops)
 			c->lookup(t, kshuf[rnd(&s) % nkeys], &v);
 			sum += v;
 		}
+		CALLGRIND_STOP_INSTRUMENTATION;
+	} else if (!strcmp(op, "update")) {
+		CALLGRIND_START_INSTRUMENTATION;
+		for (i = 0; i < cg_ops; i++)
+			errors += !!c->update(t, kshuf[rnd(&s) % nkeys], i);
 		CALLGRIND_STOP_INSTRUMENTATION;
 	} else {
 		CALLGRIND_START_INSTRUMENTATION;

@@ -65,6 +65,14 @@ static long c_bytes(void *t)
 	return bwt_live_bytes() - base_bytes;
 }
 
+static long c_restarts(void *t)
+{
+	struct bwtree_stats st;
+
+	bwtree_get_stats(t, &st);
+	return st.retries;
+}
+
 static void c_thread_start(void)
 {
 	bwt_rcu_register();
@@ -79,7 +87,8 @@ const struct contender contender_bwtree = {
 	.name = "bwtree",
 	.create = c_create, .destroy = c_destroy, .insert = c_insert,
 	.update = c_update, .lookup = c_lookup, .scan = c_scan,
-	.bytes = c_bytes, .thread_start = c_thread_start, .quiesce = c_quiesce,
+	.bytes = c_bytes, .restarts = c_restarts,
+	.thread_start = c_thread_start, .quiesce = c_quiesce,
 };
 
 /* bwtree_init() for the driver, which cannot include the shim. */

@@ -27,6 +27,8 @@ struct contender {
 	int (*build_sorted)(void *t, const int64_t *keys, size_t n);
 	/* structure bytes in use (allocator-counted, as the kernel's slab would) */
 	long (*bytes)(void *t);
+	/* writers' restarts from the root so far (optional) */
+	long (*restarts)(void *t);
 	/* per-thread setup (RCU registration), and waiting for deferred frees */
 	void (*thread_start)(void);
 	void (*quiesce)(void);

@@ -169,6 +169,12 @@ void bwt_fail_nth(unsigned long n)
 {
 	bwt_task.fail_nth = n;
 	bwt_task.fail_fired = 0;
+	bwt_task.fail_nowait = 0;
+}
+
+unsigned long bwt_fail_nowait(void)
+{
+	return bwt_task.fail_nowait;
 }
 
 unsigned long bwt_fail_fired(void)
@@ -188,6 +194,7 @@ bool bwt_alloc_should_fail(gfp_t gfp)
 	bwt_task.alloc_calls++;
 	if (bwt_task.fail_nth && --bwt_task.fail_nth == 0 && !(gfp & __GFP_NOFAIL)) {
 		bwt_task.fail_fired++;
+		bwt_task.fail_nowait += !gfpflags_allow_blocking(gfp);
 		return true;
 	}
 	return false;

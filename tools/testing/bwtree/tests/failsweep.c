@@ -7,7 +7,11 @@
  * and leave the tree exactly as it was (both scans, bwtree_scan(), count,
  * validate); the same call then retried must succeed; and after the tree is
  * destroyed and an RCU barrier passed, no object may be live.  A delete may
- * also succeed despite the failure: the merge after it is best effort.
+ * also succeed despite the failure: the merge after it is best effort.  So
+ * may any call whose failed allocation was a GFP_NOWAIT one inside its read
+ * section: the call restarts and allocates with GFP_KERNEL (op.c); its
+ * result and the tree must then be exactly what the call without a failure
+ * gives.
  *
  * The sequences use tiny nodes so that, between them, inserts split leaves
  * and inner nodes at every level and grow the root, deletes merge at every
@@ -40,7 +44,7 @@ static struct h_model m;
 static u64 rng = 7;
 
 struct cover {
-	long ops, injected, absorbed, max_allocs;
+	long ops, injected, absorbed, nowait, max_allocs;
 	long split_ops, inner_split_ops, root_splits, merge_ops, collapses, consolidate_ops;
 };
 
@@ -158,7 +162,7 @@ static void sweep_step(struct scenario *sc, size_t si, struct cover *cv)
 
 	for (nth = 1; ; nth++) {
 		struct bwtree *tree = rebuild(sc, si);
-		unsigned long fired;
+		unsigned long fired, nowait;
 
 		if (!tree)
 			return;
@@ -166,6 +170,7 @@ static void sweep_step(struct scenario *sc, size_t si, struct cover *cv)
 		bwt_fail_nth(nth);
 		ret = do_step(tree, s, &replaced, &old);
 		fired = bwt_fail_fired();
+		nowait = bwt_fail_nowait();
 		bwt_fail_nth(0);
 		if (!fired) {
 			/* ran to the end: every allocation point was tried */
@@ -190,6 +195,13 @@ static void sweep_step(struct scenario *sc, size_t si, struct cover *cv)
 			apply(s, ret, replaced, old);
 			if (!h_tree_matches(tree, &m, 0, "after the retry"))
 				H_FAIL("%s: step %zu: retry after failing allocation %lu is wrong",
+				       sc->name, si, nth);
+		} else if (nowait == fired && ret != -ENOMEM) {
+			/* a GFP_NOWAIT failure costs a restart, nothing else */
+			cv->nowait++;
+			apply(s, ret, replaced, old);
+			if (!h_tree_matches(tree, &m, 0, "after a GFP_NOWAIT failure"))
+				H_FAIL("%s: step %zu: wrong after GFP_NOWAIT allocation %lu failed",
 				       sc->name, si, nth);
 		} else if (s->op == DELETE && ret == 0) {
 			/* the delete is done; the merge after it gave up */
@@ -229,6 +241,7 @@ static void run(struct scenario *sc)
 		sweep_step(sc, i, &cv);
 	h_diag("%s: %ld ops swept in %.1f s: %ld failures injected, %ld absorbed,",
 	       sc->name, cv.ops, h_now() - t0, cv.injected, cv.absorbed);
+	h_diag("%s: %ld GFP_NOWAIT failures cost a restart only", sc->name, cv.nowait);
 	h_diag("%s: up to %ld allocations per op", sc->name, cv.max_allocs);
 	h_diag("%s: ops that split %ld (inner too %ld, root %ld), merged %ld,",
 	       sc->name, cv.split_ops, cv.inner_split_ops, cv.root_splits, cv.merge_ops);

@@ -33,6 +33,13 @@
  *		  answering -ENOENT; readers routed to a freed page ID leave
  *		  their read section every few restarts, so a grace period
  *		  ends (synchronize_rcu() returns) while they retry.
+ *   update-ready an in-place update that announced its value but has not
+ *		  stored it yet when a consolidation copies the leaf: the
+ *		  copy must hold the new value (the copier stores it).
+ *   update-claimed an in-place update that claimed the leaf but has not
+ *		  announced its value when a consolidation freezes it: the
+ *		  copy lacks the value, so the update must go on into the
+ *		  new leaf (a delta, or in place there after a restart).
  *
  * Usage: interleave [-v] [scenario...]   (default: all)
  */
@@ -109,7 +116,7 @@ static struct bwt_rec *mk_node(unsigned int level, s64 low, s64 high,
 			       bool hinf, u64 right, unsigned int n,
 			       const s64 *keys, const u64 *vals)
 {
-	struct bwt_rec *b = bwt_base_alloc(tree, n ? n : 1);
+	struct bwt_rec *b = bwt_base_alloc(tree, n ? n : 1, GFP_KERNEL);
 
 	if (!b)
 		abort();
@@ -142,7 +149,7 @@ static u64 new_pid(void)
 {
 	u64 pid;
 
-	if (bwt_pid_alloc(tree, &pid))
+	if (bwt_pid_alloc(tree, &pid, GFP_KERNEL))
 		abort();
 	return pid;
 }
@@ -172,7 +179,7 @@ static int smo_run(int (*fn)(struct bwt_op *op, void *arg), void *arg,
 	int ret = BWT_RESTART, tries;
 
 	bwt_op_init(&op, tree, true);
-	bwt_op_want(&op, &(struct bwt_need){
+	bwt_op_plan(&op, &(struct bwt_need){
 		.deltas = BWT_OP_DELTAS, .scratch = 64,
 		.cap = { 16, 16, 16 }, .pid = { true, true } });
 	for (tries = 0; tries < 50; tries++) {
@@ -210,7 +217,7 @@ static int fn_split_parent(struct bwt_op *op, void *arg)
 		return ret;
 	if (pos.top->count != 2 || pos.top->kind == BWTREE_REMOVE)
 		return BWT_NOTHING;	/* no longer a split at the second child */
-	return bwt_split(op, &pos);
+	return bwt_split(op, &pos, *(s64 *)arg);
 }
 
 static int fn_help(struct bwt_op *op, void *arg)
@@ -861,10 +868,101 @@ static void scenario_reader_bound(void)
 	finish(name);
 }
 
+/* ------------------------------------------------------------ scenario 4 */
+
+static const s64 key_u = 20;
+
+static int job_upsert_u(struct actor *a)
+{
+	bool replaced = false;
+	int ret = bwtree_upsert(tree, key_u, h_value(key_u, 2), &replaced);
+
+	return ret ? ret : replaced ? 0 : -ENOENT;
+}
+
+static int fn_consolidate_root(struct bwt_op *op, void *arg)
+{
+	return bwt_consolidate(op, BWT_ROOT, bwt_read(tree, BWT_ROOT));
+}
+
+/* The value a base node holds for @key, or 0. */
+static u64 base_value(const struct bwt_rec *b, s64 key)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->count; i++)
+		if (b->keys[i] == key)
+			return bwt_vals(b)[i];
+	return 0;
+}
+
+/*
+ * A one-leaf tree {10 20 30} whose base node decides every key; W upserts
+ * 20 in place and parks at @point; the leaf is consolidated (copied) under
+ * it; W goes on.  @copied: whether the copy must hold W's value itself.
+ */
+static void scenario_update(const char *name, const char *point, bool copied)
+{
+	static const s64 keys[] = { 10, 30 };
+	const char *pts[] = { point, NULL };
+	struct bwtree_params params = { .chain_max = 8 };
+	struct bwt_rec *b, *c;
+	struct bwtree_stats st;
+	struct actor w;
+	u64 v = 0;
+
+	tree = bwtree_create(&params);
+	if (IS_ERR(tree))
+		abort();
+	h_ok(!bwtree_insert(tree, 10, h_value(10, 1)) &&
+	     !bwtree_insert(tree, 20, h_value(20, 1)) &&
+	     !bwtree_insert(tree, 30, h_value(30, 1)) &&
+	     smo_run(fn_consolidate_root, NULL, false) == BWT_DONE,
+	     "%s: a leaf {10 20 30} in one base node", name);
+	rcu_read_lock();
+	b = bwt_read(tree, BWT_ROOT);
+	rcu_read_unlock();
+
+	actor_start(&w, "W", job_upsert_u, pts);
+	step_wait(&w, point);
+	h_ok(smo_run(fn_consolidate_root, NULL, true) == BWT_DONE,
+	     "%s: the leaf is copied while W is parked", name);
+	rcu_read_lock();
+	c = bwt_read(tree, BWT_ROOT);
+	h_ok(c != b && bwt_is_base(c) &&
+	     base_value(c, key_u) == h_value(key_u, copied ? 2 : 1),
+	     "%s: the copy holds %s value", name, copied ? "W's" : "the old");
+	rcu_read_unlock();
+	step_release(&w);
+	actor_join(&w);
+	h_ok(w.ret == 0, "%s: W's upsert replaced the value (%d)", name, w.ret);
+	h_ok(!bwtree_lookup(tree, key_u, &v) && v == h_value(key_u, 2),
+	     "%s: a lookup finds W's value", name);
+	/* Announced: the copy carried it, W needed no delta of its own. */
+	bwtree_get_stats(tree, &st);
+	h_ok(!copied || st.records[BWTREE_INSERT] == 0,
+	     "%s: no delta when the copy carried W's value (%llu)", name,
+	     (unsigned long long)st.records[BWTREE_INSERT]);
+	check_end(name, keys, ARRAY_SIZE(keys));
+	finish(name);
+}
+
+static void scenario_update_ready(void)
+{
+	scenario_update("interleave-update-ready", "update_ready", true);
+}
+
+static void scenario_update_claimed(void)
+{
+	scenario_update("interleave-update-claimed", "update_claimed", false);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } scenarios[] = {
+	{ "update-ready", scenario_update_ready },
+	{ "update-claimed", scenario_update_claimed },
 	{ "collapse", scenario_collapse },
 	{ "merge-abort", scenario_merge_abort },
 	{ "abort-stale", scenario_abort_stale },

@@ -28,6 +28,7 @@ struct bwt_task {
 	/* fail-nth, as /proc/self/task/<tid>/fail-nth */
 	unsigned long fail_nth;	/* fail the n-th allocation from now; 0 = off */
 	unsigned long fail_fired; /* allocations failed on purpose */
+	unsigned long fail_nowait; /* of those, ones that could not sleep */
 	unsigned long alloc_calls; /* allocation attempts, monotonic */
 	u64 rand_state[2];	/* get_random_*() */
 	int pid;
@@ -65,6 +66,7 @@ bool bwt_alloc_should_fail(gfp_t gfp);
 /* Test hooks (lib/slab.c) */
 void bwt_fail_nth(unsigned long n);	/* this thread; 0 turns it off */
 unsigned long bwt_fail_fired(void);	/* failures injected, this thread */
+unsigned long bwt_fail_nowait(void);	/* of those, non-blocking ones */
 unsigned long bwt_alloc_calls(void);	/* attempts, this thread */
 long bwt_live_objects(void);		/* every cache + kmalloc */
 long bwt_live_bytes(void);		/* as the kernel's slab would use */
