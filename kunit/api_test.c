@@ -421,11 +421,18 @@ static void bwt_api_stats(struct kunit *test)
 	KUNIT_EXPECT_GE(test, s1.records[BWTREE_DELETE], 1ULL);
 	KUNIT_EXPECT_GE(test, s1.longest_chain, 1ULL);
 
-	/* A long run of upserts to one key consolidates, and bounds the chain. */
+	/*
+	 * A long run of upserts to one key: deltas until the chain is
+	 * consolidated, then in place, into the base node (no deltas left).
+	 */
 	for (k = 0; k < 10 * p.chain_max; k++)
 		KUNIT_ASSERT_EQ(test, bwtree_upsert(tree, 2, k, &replaced), 0);
 	bwtree_get_stats(tree, &s2);
 	KUNIT_EXPECT_GT(test, s2.consolidations, s1.consolidations);
+	KUNIT_EXPECT_EQ(test, s2.records[BWTREE_INSERT] +
+			s2.records[BWTREE_DELETE], 0ULL);
+	KUNIT_EXPECT_EQ(test, bwtree_lookup(tree, 2, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, (u64)(10 * p.chain_max - 1));
 	KUNIT_EXPECT_LE(test, s2.longest_chain, 2ULL * p.chain_max + 2);
 	KUNIT_EXPECT_LE(test, s2.records[BWTREE_INSERT] + s2.records[BWTREE_DELETE],
 			2ULL * p.chain_max + 2);

@@ -609,6 +609,7 @@ static inline unsigned int bwt_chain_bound(const struct bwtree *tree)
 /* update.c */
 void bwt_chain_freeze(const struct bwt_rec *top);
 bool bwt_update_in_place(const struct bwt_rec *b, unsigned int slot, u64 val);
+bool bwt_upsert_in_place(struct bwtree *tree, s64 key, u64 val);
 
 /* smo.c */
 enum bwt_res bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top);

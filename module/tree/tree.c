@@ -374,6 +374,14 @@ int bwtree_upsert(struct bwtree *tree, s64 key, u64 value, bool *replaced)
 	struct bwt_wres res;
 	int ret;
 
+	might_sleep();
+	if (bwt_over_limit(tree))
+		return -ENOSPC;
+	if (bwt_upsert_in_place(tree, key, value)) {
+		if (replaced)
+			*replaced = true;
+		return 0;
+	}
 	ret = bwt_write(tree, BWT_W_UPSERT, key, value, &res);
 	if (!ret && replaced)
 		*replaced = res.found;

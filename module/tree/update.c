@@ -121,6 +121,36 @@ void bwt_chain_freeze(const struct bwt_rec *top)
 }
 
 /**
+ * bwt_upsert_in_place() - the upsert of a present key, without an operation
+ * @tree: the tree
+ * @key: the key
+ * @val: its new value
+ *
+ * A reader's descent, then bwt_update_in_place() if the leaf's base node
+ * decides @key.  Nothing here needs a writer's help-along: a store into a
+ * base node is safe wherever the node is in a structure modification,
+ * since every copy freezes first (see the DOC).
+ *
+ * Context: any context where rcu_read_lock() may be taken.
+ * Return: true if the update is done; false if the caller must write as
+ * usual (the key is absent, a delta decides it, or its base node is busy).
+ */
+bool bwt_upsert_in_place(struct bwtree *tree, s64 key, u64 val)
+{
+	const struct bwt_rec *leaf;
+	struct bwt_found at;
+	bool done = false;
+	u64 old;
+
+	rcu_read_lock();
+	leaf = bwt_descend_reader(tree, key);
+	if (leaf && bwt_leaf_find_at(leaf, key, &old, &at) && at.base)
+		done = bwt_update_in_place(at.base, at.slot, val);
+	rcu_read_unlock();
+	return done;
+}
+
+/**
  * bwt_update_in_place() - store a new value into a leaf's base node
  * @b: the base node that decides the key (bwt_leaf_find_at())
  * @slot: the key's slot in @b
