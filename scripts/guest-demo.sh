@@ -30,6 +30,8 @@ run bwtreectl -t demo scan -10 1000
 run bwtreectl -t demo scan -10 1000 --reverse --limit 3
 echo "# seq 1 5000 | awk '{ print \$1, \$1 * 2 }' | bwtreectl -t demo load -"
 seq 1 5000 | awk '{ print $1, $1 * 2 }' | bwtreectl -t demo load -
+echo "# seq 5001 10000 | shuf | awk '{ print \$1, \$1 * 2 }' | bwtreectl -t demo load -"
+seq 5001 10000 | shuf | awk '{ print $1, $1 * 2 }' | bwtreectl -t demo load -
 echo
 run bwtreectl -t demo count
 run bwtreectl -t demo scan 2500 2504

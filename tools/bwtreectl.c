@@ -890,9 +890,12 @@ static int cmd_load(struct cmdline *cl)
 {
 	bool upsert = opt_set(cl, "--upsert");
 	uint64_t added = 0, existed = 0, replaced = 0, lineno = 0;
+	struct bwtree_ioc_stats st0 = { .size = sizeof(st0) };
+	struct bwtree_ioc_stats st1 = { .size = sizeof(st1) };
 	struct bwtree_ioc_batch_op *ops;
 	struct bwtree_ioc_info info;
 	const char *path = "-";
+	double per_k;
 	uint32_t batch = 0, n = 0;
 	char *line = NULL;
 	size_t cap = 0;
@@ -926,6 +929,9 @@ static int cmd_load(struct cmdline *cl)
 	ops = calloc(batch, sizeof(*ops));
 	if (!ops)
 		return EX_FAIL;
+	/* Restarts of the tree's writers during the load, from its stats. */
+	if (do_ioctl(fd, BWTREE_IOC_STATS, &st0))
+		st0.retries = 0;
 	ret = 0;
 	while (getline(&line, &cap, in) >= 0) {
 		char *p = line, *k, *v, *end;
@@ -959,6 +965,11 @@ static int cmd_load(struct cmdline *cl)
 	}
 	if (!ret)
 		ret = load_flush(fd, ops, n, &added, &existed, &replaced);
+	if (do_ioctl(fd, BWTREE_IOC_STATS, &st1))
+		st1.retries = st0.retries;
+	per_k = added + replaced + existed ?
+		1000.0 * (st1.retries - st0.retries) /
+		(added + replaced + existed) : 0;
 	free(line);
 	free(ops);
 	close(fd);
@@ -967,14 +978,15 @@ static int cmd_load(struct cmdline *cl)
 	if (ret && ret != -EINVAL)
 		explain("load", ret);
 	if (json)
-		printf("{\"inserted\":%llu,\"replaced\":%llu,\"existed\":%llu,\"ok\":%s}\n",
+		printf("{\"inserted\":%llu,\"replaced\":%llu,\"existed\":%llu,\"restarts_per_1000\":%.1f,\"ok\":%s}\n",
 		       (unsigned long long)added, (unsigned long long)replaced,
-		       (unsigned long long)existed, ret ? "false" : "true");
+		       (unsigned long long)existed, per_k, ret ? "false" : "true");
 	else
-		fprintf(stderr, "%s: loaded %llu new, %llu replaced, %llu already present%s\n",
+		fprintf(stderr, "%s: loaded %llu new, %llu replaced, %llu already present, %.1f restarts per 1000 writes%s\n",
 			prog, (unsigned long long)added,
 			(unsigned long long)replaced,
-			(unsigned long long)existed, ret ? " (stopped)" : "");
+			(unsigned long long)existed, per_k,
+			ret ? " (stopped)" : "");
 	return ret ? EX_FAIL : EX_OK;
 }
 
