@@ -60,6 +60,10 @@ struct bwt_scan {
 };
 
 /* Copy one leaf's pairs; false when the scan is over. */
+/*
+ * @vals may be a live base node's, which in-place updates store into
+ * (update.c): each value is read once, whole.
+ */
 static bool bwt_scan_copy(struct bwt_scan *sc, const s64 *keys,
 			  const u64 *vals, unsigned int cnt)
 {
@@ -74,7 +78,7 @@ static bool bwt_scan_copy(struct bwt_scan *sc, const s64 *keys,
 				return false;
 			}
 			sc->out[sc->n].key = keys[i];
-			sc->out[sc->n].value = vals[i];
+			sc->out[sc->n].value = READ_ONCE(vals[i]);
 			sc->n++;
 		}
 	} else {
@@ -86,7 +90,7 @@ static bool bwt_scan_copy(struct bwt_scan *sc, const s64 *keys,
 				return false;
 			}
 			sc->out[sc->n].key = keys[i];
-			sc->out[sc->n].value = vals[i];
+			sc->out[sc->n].value = READ_ONCE(vals[i]);
 			sc->n++;
 		}
 	}
