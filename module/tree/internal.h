@@ -402,7 +402,8 @@ bwt_chain_step(const struct bwt_rec *rec, s64 key)
 enum bwt_base_slot {
 	/*
 	 * A node's new base: consolidation, a merge's unfreeze copy, a
-	 * collapse's copy of the child, a root split's left child.
+	 * collapse's copy of the child, a split's lower half (the root's: its
+	 * new left child).
 	 */
 	BWT_BASE_NEW,
 	BWT_BASE_RIGHT,		/* a split's new right node */

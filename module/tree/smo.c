@@ -23,10 +23,14 @@
  * that finds its key at or above a node's high key follows the right
  * sibling, so a parent that lacks an entry only costs a step to the right.
  *
- * Split, in two phases.  (1) The splitting thread builds the upper half as
- * a new base node Q under a fresh pid, then installs a SPLIT delta on the
- * node: its high key becomes the separator and its right sibling Q.  From
- * that compare-and-swap on, Q is part of the tree.  (2) It posts an INDEX
+ * Split, in two phases.  (1) The splitting thread folds the node and builds
+ * its upper half as a new base node Q under a fresh pid, and its lower half
+ * as a new base node whose high key is the separator and whose right
+ * sibling is Q; one compare-and-swap installs the lower half in the node's
+ * slot, and the old chain is retired.  From then on, Q is part of the tree.
+ * (Building the lower half anew, rather than prepending a SPLIT delta to
+ * the old chain, is a consolidation in the same step: the node keeps no
+ * deltas and no base node sized for twice its keys.)  (2) It posts an INDEX
  * delta (separator -> Q) on the parent.  Any writer that walks right from a
  * node it reached through the parent knows the parent lacks that entry and
  * posts it, so phase two is finished by whoever gets there first.  The root
@@ -358,11 +362,11 @@ static void bwt_descend_to_sep(struct bwt_op *op, s64 sep, unsigned int level)
 enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos, s64 key)
 {
 	struct bwtree *tree = op->tree;
-	struct bwt_rec *top = pos->top, *q, *sd;
+	struct bwt_rec *top = pos->top, *l, *q;
 	unsigned int n = top->count, m;
-	/* The SPLIT delta, and the INDEX that posts the new node. */
+	/* The INDEX that posts the new node. */
 	struct bwt_need need = {
-		.deltas = 2, .pid[BWT_PID_RIGHT] = true, .scratch = n,
+		.deltas = 1, .pid[BWT_PID_RIGHT] = true, .scratch = n,
 	};
 	struct bwt_rec __rcu **slot;
 	s64 sep;
@@ -376,6 +380,7 @@ enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos, s64 key)
 	ret = bwt_split_fold(op, top, key, &m);
 	if (ret)
 		return ret;
+	need.cap[BWT_BASE_NEW] = m;
 	need.cap[BWT_BASE_RIGHT] = n - m;
 	if (!bwt_op_want(op, &need))
 		return BWT_RESTART;
@@ -386,33 +391,33 @@ enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos, s64 key)
 	q->low = sep;
 	bwt_base_copy(q, &op->scratch, m, n - m);
 	slot = bwt_map_slot(&tree->map, qpid);
-	/* Ordered before the SPLIT delta by the cmpxchg in bwt_cas(). */
+	/* Ordered before the new lower half by the cmpxchg in bwt_cas(). */
 	RCU_INIT_POINTER(*slot, q);
 
-	sd = bwt_op_delta(op);
-	bwt_rec_init_delta(sd, top, BWTREE_SPLIT);
-	sd->high = sep;
-	sd->hinf = 0;
-	sd->right = qpid;
-	sd->count = m;
+	l = op->base[BWT_BASE_NEW];
+	bwt_base_init(l, top, m);
+	l->high = sep;
+	l->hinf = 0;
+	l->right = qpid;
+	bwt_base_copy(l, &op->scratch, 0, m);
 	bwt_pause_point(split_cas);
 	/*
-	 * Fully ordered: Q's slot and @sd before @sd is reachable.  No ABA:
+	 * Fully ordered: Q's slot and @l before @l is reachable.  No ABA:
 	 * @top was read in this RCU section; Q's pid is unpublished until
 	 * this succeeds, so emptying its slot on failure hides nothing.
 	 */
-	if (!bwt_cas(tree, pos->pid, top, sd)) {
+	if (!bwt_cas(tree, pos->pid, top, l)) {
 		RCU_INIT_POINTER(*slot, NULL);
-		bwt_op_undelta(op, sd);
 		return BWT_RESTART;
 	}
+	op->base[BWT_BASE_NEW] = NULL;
 	op->base[BWT_BASE_RIGHT] = NULL;
 	op->pid[BWT_PID_RIGHT] = BWT_NIL;
-	atomic64_inc(&tree->stats.records[q->kind]);
-	atomic64_inc(&tree->stats.records[BWTREE_SPLIT]);
+	atomic64_add(2, &tree->stats.records[l->kind]);
 	atomic64_inc(&tree->stats.splits);
-	bwt_note_chain(tree, sd->depth);
-	bwt_descend_to_sep(op, sep, top->level);
+	bwt_chain_retire(tree, top);
+	/* @top stays readable until this RCU section ends. */
+	bwt_descend_to_sep(op, sep, l->level);
 	return BWT_DONE;
 }
 
