@@ -24,7 +24,8 @@ struct bwtree;
  * @BWTREE_INSERT: delta: a key was inserted or its value replaced
  * @BWTREE_DELETE: delta: a key was deleted
  * @BWTREE_SPLIT: delta: keys at or above the separator moved to a new right
- *	sibling
+ *	sibling.  No longer made: a split installs both halves as base nodes
+ *	(the kind keeps its index in the statistics' ABI)
  * @BWTREE_INDEX: delta on an inner node: a separator and child were added
  * @BWTREE_INDEX_DEL: delta on an inner node: a separator was removed after
  *	its child merged into its left sibling

@@ -365,7 +365,7 @@ enum {
 	BWTREE_IOC_REC_INNER,		/* base inner node */
 	BWTREE_IOC_REC_INSERT,		/* insert delta */
 	BWTREE_IOC_REC_DELETE,		/* delete delta */
-	BWTREE_IOC_REC_SPLIT,		/* split delta */
+	BWTREE_IOC_REC_SPLIT,		/* split delta (no longer made: 0) */
 	BWTREE_IOC_REC_INDEX,		/* index-entry delta */
 	BWTREE_IOC_REC_INDEX_DEL,	/* index-entry delete delta */
 	BWTREE_IOC_REC_REMOVE,		/* remove-node delta */
