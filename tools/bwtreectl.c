@@ -977,16 +977,20 @@ static int cmd_load(struct cmdline *cl)
 		fclose(in);
 	if (ret && ret != -EINVAL)
 		explain("load", ret);
-	if (json)
-		printf("{\"inserted\":%llu,\"replaced\":%llu,\"existed\":%llu,\"restarts_per_1000\":%.1f,\"ok\":%s}\n",
+	if (json) {
+		printf("{\"inserted\":%llu,\"replaced\":%llu,\"existed\":%llu,",
 		       (unsigned long long)added, (unsigned long long)replaced,
-		       (unsigned long long)existed, per_k, ret ? "false" : "true");
-	else
-		fprintf(stderr, "%s: loaded %llu new, %llu replaced, %llu already present, %.1f restarts per 1000 writes%s\n",
+		       (unsigned long long)existed);
+		printf("\"restarts_per_1000\":%.1f,\"ok\":%s}\n", per_k,
+		       ret ? "false" : "true");
+	} else {
+		fprintf(stderr, "%s: loaded %llu new, %llu replaced, %llu already present",
 			prog, (unsigned long long)added,
 			(unsigned long long)replaced,
-			(unsigned long long)existed, per_k,
+			(unsigned long long)existed);
+		fprintf(stderr, ", %.1f restarts per 1000 writes%s\n", per_k,
 			ret ? " (stopped)" : "");
+	}
 	return ret ? EX_FAIL : EX_OK;
 }
 

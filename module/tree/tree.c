@@ -165,6 +165,8 @@ static bool bwt_over_limit(struct bwtree *tree)
 	return limit && atomic_long_read(&tree->account->bytes) >= limit;
 }
 
+static const struct bwt_need bwt_one_delta = { .deltas = 1 };
+
 /*
  * The leaf's own structure modifications one attempt goes on after: a
  * split and a consolidation of each half is the most one write needs.
@@ -224,7 +226,7 @@ static enum bwt_res __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key,
 	}
 
 	/* An upsert, or helping on the way, may not have left us one. */
-	if (!bwt_op_want(op, &(struct bwt_need){ .deltas = 1 }))
+	if (!bwt_op_want(op, &bwt_one_delta))
 		return BWT_RESTART;
 	d = bwt_op_delta(op);
 	bwt_rec_init_delta(d, top, w == BWT_W_DELETE ? BWTREE_DELETE :
@@ -320,7 +322,7 @@ static int bwt_write(struct bwtree *tree, enum bwt_write w, s64 key,
 	bwt_op_init(&op, tree, true);
 	/* An upsert of a present key usually needs nothing (update.c). */
 	if (w != BWT_W_UPSERT)
-		bwt_op_plan(&op, &(struct bwt_need){ .deltas = 1 });
+		bwt_op_plan(&op, &bwt_one_delta);
 	for (;;) {
 		ret = bwt_op_refill(&op);
 		if (ret)

@@ -904,7 +904,7 @@ static u64 base_value(const struct bwt_rec *b, s64 key)
 static void scenario_update(const char *name, const char *point, bool copied)
 {
 	static const s64 keys[] = { 10, 30 };
-	const char *pts[] = { point, NULL };
+	const char *const pts[] = { point, NULL };
 	struct bwtree_params params = { .chain_max = 8 };
 	struct bwt_rec *b, *c;
 	struct bwtree_stats st;
