@@ -154,10 +154,11 @@ enum bwt_res bwt_descend_resume(struct bwt_op *op, s64 key, unsigned int level,
 /*
  * The reader's descent, for lookups: bwt_descend() without the bookkeeping
  * a writer needs.  Same rules for frozen nodes, and the same check that the
- * node reached holds the key (low <= key < high): a stale route restarts
- * instead of reading the wrong leaf.  After BWT_READ_RESTARTS restarts it
- * gives up, so that the caller leaves the read section: a reader never
- * holds up a grace period for more than a bounded number of descents.
+ * node reached holds the key (low <= key < high), taken one node at a time
+ * by bwt_descend_at(): a stale route restarts instead of reading the wrong
+ * leaf.  After BWT_READ_RESTARTS restarts it gives up, so that the caller
+ * leaves the read section: a reader never holds up a grace period for more
+ * than a bounded number of descents.
  * Context: RCU read section.  Return: the leaf, or NULL to leave it.
  */
 const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key)
@@ -165,6 +166,7 @@ const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key)
 	unsigned int restarts = 0;
 	const struct bwt_rec *top;
 	bool via_right;
+	u64 pid;
 
 restart:
 	if (unlikely(restarts++ == BWT_READ_RESTARTS))
@@ -172,26 +174,19 @@ restart:
 	top = bwt_read(tree, BWT_ROOT);
 	via_right = false;
 	for (;;) {
-		if (unlikely(!top))
-			goto restart;	/* a freed pid: a stale route */
-		if (unlikely(top->kind == BWTREE_REMOVE)) {
-			if (atomic_read(&top->rm.state) == BWT_RM_COMMITTED &&
-			    (!via_right || top->rm.collapse))
-				goto restart;
-			top = top->next;
-		}
-		if (unlikely(!bwt_below_high(top, key))) {
-			if (unlikely(top->right == BWT_NIL))
-				goto restart;
-			top = bwt_read(tree, top->right);
+		switch (bwt_descend_at(&top, key, via_right, &pid)) {
+		case BWT_STEP_RESTART:
+			goto restart;
+		case BWT_STEP_RIGHT:
 			via_right = true;
-			continue;
+			break;
+		case BWT_STEP_HERE:
+			if (!top->level)
+				return top;
+			pid = bwt_route_child(top, key);
+			via_right = false;
+			break;
 		}
-		if (unlikely(key < top->low))
-			goto restart;	/* routed past the key: stale */
-		if (!top->level)
-			return top;
-		top = bwt_read(tree, bwt_route_child(top, key));
-		via_right = false;
+		top = bwt_read(tree, pid);
 	}
 }

@@ -585,6 +585,62 @@ enum bwt_res bwt_descend_resume(struct bwt_op *op, s64 key, unsigned int level,
 				struct bwt_pos *pos);
 const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key);
 
+/**
+ * enum bwt_step - where one node of a reader's descent sends it
+ * @BWT_STEP_HERE: the node holds the key: search it, or route to a child
+ * @BWT_STEP_RIGHT: the key lies to the right: go on at the right sibling
+ * @BWT_STEP_RESTART: a stale route; start again from the root
+ */
+enum bwt_step {
+	BWT_STEP_HERE,
+	BWT_STEP_RIGHT,
+	BWT_STEP_RESTART,
+};
+
+/**
+ * bwt_descend_at() - one node of a reader's descent
+ * @top: in: the record just read from the node's mapping slot (NULL for a
+ *	freed pid); out, for BWT_STEP_HERE: the record to search (the one
+ *	under a REMOVE delta)
+ * @key: the key
+ * @via_right: the node was reached through a right-sibling link
+ * @right: out, for BWT_STEP_RIGHT: the right sibling's pid
+ *
+ * The rules every reader follows at a node, shared by bwt_descend_reader()
+ * and the batched lookups (lookup_batch.c), which run them a node at a time:
+ * a frozen node is read through its REMOVE delta unless the merge committed
+ * and the node was reached from its parent (its contents may have moved
+ * left) or it is a collapsed root; a key at or above the high key goes
+ * right; a key below the low key means a stale route.
+ *
+ * Context: RCU read-side critical section.
+ * Return: the &enum bwt_step to take.
+ */
+static __always_inline enum bwt_step
+bwt_descend_at(const struct bwt_rec **top, s64 key, bool via_right, u64 *right)
+{
+	const struct bwt_rec *t = *top;
+
+	if (unlikely(!t))
+		return BWT_STEP_RESTART;	/* a freed pid: a stale route */
+	if (unlikely(t->kind == BWTREE_REMOVE)) {
+		if (atomic_read(&t->rm.state) == BWT_RM_COMMITTED &&
+		    (!via_right || t->rm.collapse))
+			return BWT_STEP_RESTART;
+		t = t->next;
+		*top = t;
+	}
+	if (unlikely(!bwt_below_high(t, key))) {
+		if (unlikely(t->right == BWT_NIL))
+			return BWT_STEP_RESTART;
+		*right = t->right;
+		return BWT_STEP_RIGHT;
+	}
+	if (unlikely(key < t->low))
+		return BWT_STEP_RESTART;	/* routed past the key: stale */
+	return BWT_STEP_HERE;
+}
+
 /* op.c */
 int bwt_scratch_reserve(struct bwt_bag *bag, struct bwt_gather **gather,
 			unsigned int cap, gfp_t gfp);
