@@ -145,6 +145,8 @@ int bwtree_insert(struct bwtree *tree, s64 key, u64 value);
 int bwtree_upsert(struct bwtree *tree, s64 key, u64 value, bool *replaced);
 int bwtree_delete(struct bwtree *tree, s64 key, u64 *value);
 int bwtree_lookup(struct bwtree *tree, s64 key, u64 *value);
+int bwtree_lookup_batch(struct bwtree *tree, const s64 *keys, unsigned int n,
+			u64 *values, bool *found);
 u64 bwtree_count(struct bwtree *tree);
 void bwtree_get_stats(struct bwtree *tree, struct bwtree_stats *stats);
 void bwtree_get_params(struct bwtree *tree, struct bwtree_params *params);

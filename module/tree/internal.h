@@ -18,6 +18,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/limits.h>
+#include <linux/prefetch.h>
 #include <bwtree.h>
 
 /*
@@ -214,6 +215,39 @@ struct bwt_rec {
 static inline u64 *bwt_vals(const struct bwt_rec *b)
 {
 	return (u64 *)&b->keys[b->cap];
+}
+
+/*
+ * Prefetching a record before it is read, for a reader that has other work
+ * to do meanwhile (the batched lookups): the lines of @len bytes at @p.
+ */
+static inline void bwt_prefetch_lines(const void *p, size_t len)
+{
+	const char *line = PTR_ALIGN_DOWN((const char *)p, L1_CACHE_BYTES);
+	const char *end = (const char *)p + len;
+
+	for (; line < end; line += L1_CACHE_BYTES)
+		prefetch(line);
+}
+
+/*
+ * What a descent reads of a node's newest record before it searches: the
+ * header's first line (kind, level, count, next) and its range (low, high,
+ * right), which may lie in the line after.
+ */
+static inline void bwt_rec_prefetch(const struct bwt_rec *r)
+{
+	prefetch(r);
+	prefetch(&r->right);
+}
+
+/*
+ * What a search of base node @b (header already read) may read besides
+ * the value it finds: the lines of its keys.
+ */
+static inline void bwt_base_prefetch(const struct bwt_rec *b)
+{
+	bwt_prefetch_lines(b->keys, (size_t)b->count * sizeof(b->keys[0]));
 }
 
 static inline bool bwt_is_base(const struct bwt_rec *r)
@@ -640,6 +674,12 @@ bwt_descend_at(const struct bwt_rec **top, s64 key, bool via_right, u64 *right)
 		return BWT_STEP_RESTART;	/* routed past the key: stale */
 	return BWT_STEP_HERE;
 }
+
+/* lookup_batch.c: see the DOC there. */
+#ifndef BWT_BATCH_GROUP
+#define BWT_BATCH_GROUP		16	/* lookups in flight at once */
+#endif
+#define BWT_BATCH_SECTION	64	/* most keys per RCU read section */
 
 /* op.c */
 int bwt_scratch_reserve(struct bwt_bag *bag, struct bwt_gather **gather,
