@@ -459,7 +459,10 @@ static bool bwdev_batch_op_mutates(u32 op)
 	return op != BWTREE_IOC_OP_LOOKUP;
 }
 
-/* Run one operation of a batch; its result as struct bwtree_ioc_batch_op. */
+/*
+ * Run one operation of a batch, not a LOOKUP (runs of those go to
+ * bwdev_batch_lookups()); its result as struct bwtree_ioc_batch_op.
+ */
 static s64 bwdev_batch_run(struct bwtree *tree, struct bwtree_ioc_batch_op *op)
 {
 	bool replaced = false;
@@ -475,15 +478,42 @@ static s64 bwdev_batch_run(struct bwtree *tree, struct bwtree_ioc_batch_op *op)
 	case BWTREE_IOC_OP_DELETE:
 		ret = bwtree_delete(tree, op->key, &value);
 		break;
-	case BWTREE_IOC_OP_LOOKUP:
-		ret = bwtree_lookup(tree, op->key, &value);
-		break;
 	default:
 		return -EINVAL;	/* excluded by bwdev_ioc_batch() */
 	}
 	if (!ret)
 		op->value = value;
 	return ret;
+}
+
+/* Keys of a run of LOOKUPs handed to bwtree_lookup_batch() at once. */
+#define BWDEV_LOOKUP_RUN	64
+
+/*
+ * Run the LOOKUP ops at the start of @ops (at most @count, at most
+ * BWDEV_LOOKUP_RUN) as one batched lookup, each with what a LOOKUP of its
+ * own gives: result 0 and the value, or -ENOENT and the value left alone.
+ * Return: how many ran, at least one if @ops[0] is a LOOKUP.
+ */
+static noinline_for_stack u32
+bwdev_batch_lookups(struct bwtree *tree, struct bwtree_ioc_batch_op *ops,
+		    u32 count)
+{
+	s64 keys[BWDEV_LOOKUP_RUN];
+	u64 values[BWDEV_LOOKUP_RUN];
+	bool found[BWDEV_LOOKUP_RUN];
+	u32 n, i;
+
+	for (n = 0; n < count && n < BWDEV_LOOKUP_RUN &&
+	     ops[n].op == BWTREE_IOC_OP_LOOKUP; n++)
+		keys[n] = ops[n].key;
+	bwtree_lookup_batch(tree, keys, n, values, found);
+	for (i = 0; i < n; i++) {
+		ops[i].result = found[i] ? 0 : -ENOENT;
+		if (found[i])
+			ops[i].value = values[i];
+	}
+	return n;
 }
 
 /*
@@ -549,14 +579,23 @@ static int bwdev_ioc_batch(struct bwdev_ucmd *ucmd)
 		goto free_ops;
 	}
 
-	for (done = 0; done < cmd->count; done++) {
-		s64 res = bwdev_batch_run(ucmd->bt->tree, &ops[done]);
+	for (done = 0; done < cmd->count; ) {
+		s64 res;
 
+		/* A run of lookups goes as one batch: none of them fails. */
+		if (ops[done].op == BWTREE_IOC_OP_LOOKUP) {
+			done += bwdev_batch_lookups(ucmd->bt->tree, &ops[done],
+						    cmd->count - done);
+			cond_resched();
+			continue;
+		}
+		res = bwdev_batch_run(ucmd->bt->tree, &ops[done]);
 		ops[done].result = res;
 		if (res < 0 && res != -EEXIST && res != -ENOENT) {
 			stop = res;
 			break;
 		}
+		done++;
 		cond_resched();
 	}
 	for (i = done + (stop ? 1 : 0); i < cmd->count; i++)

@@ -519,10 +519,12 @@ struct bwtree_ioc_batch_op {
  * The whole array is read and checked first (an unknown op or non-zero op
  * flags: EINVAL; a mutation through a read-only file descriptor: EBADF; an
  * array that is not readable and writable: EFAULT) and nothing is changed
- * when that fails.  The operations then run in order; EEXIST and ENOENT are
- * only recorded in @result.  ENOMEM or ENOSPC stops the batch: that op's
- * @result holds the error, later ops get ECANCELED, @done counts the ops
- * before it, and the ioctl fails with the error; ops before it took effect.
+ * when that fails.  The operations then run in order (a run of consecutive
+ * LOOKUPs as one batched lookup, each answered as by a LOOKUP of its own
+ * during the call); EEXIST and ENOENT are only recorded in @result.  ENOMEM
+ * or ENOSPC stops the batch: that op's @result holds the error, later ops
+ * get ECANCELED, @done counts the ops before it, and the ioctl fails with
+ * the error; ops before it took effect.
  * ENOMEM before any op ran (no memory for the kernel's copy of the array)
  * changes nothing, @done and every @result included.
  * Otherwise the ioctl returns 0 with @done equal to @count.
