@@ -14,6 +14,9 @@
  *   ycsb-a/b/c	 50/50, 95/5, 100/0 read/update, Zipfian
  *   update	 uniform updates of present keys
  *   ycsb-e	 95% scans of 1..100 pairs from a Zipfian key, 5% inserts
+ *   multiget	 uniform lookups of present keys in batches of MULTIGET: the
+ *		 contender's lookup_batch hook (ours: bwtree_lookup_batch()),
+ *		 or its single lookup in a loop; ops/s counts keys
  *   scan	 one full ascending scan, ns per pair
  * Each figure is run --repeats times: min, median, max of ops/s.
  * Bytes per key are the allocator's count of bytes in use, as the kernel's
@@ -23,8 +26,9 @@
  * and last, one "RATIO name=value" line per ratio (ours / theirs, as
  * throughput; lookup_*_time_vs_sorted is our lookup time over the array's).
  *
- * --callgrind OP (lookup|insert|update) --contender NAME: build N keys, then run
- * --cg-ops operations between CALLGRIND_START/STOP_INSTRUMENTATION, for
+ * --callgrind OP (lookup|insert|update|multiget) --contender NAME: build N
+ * keys, then run --cg-ops operations (multiget: keys, in batches of
+ * MULTIGET) between CALLGRIND_START/STOP_INSTRUMENTATION, for
  * "valgrind --tool=callgrind --instr-atstart=no" (make callgrind).
  */
 #define _GNU_SOURCE
@@ -52,11 +56,13 @@ static const struct contender *all_contenders[] = {
 #define NC ARRAY_SIZE(all_contenders)
 
 enum wl { W_BULK, W_INSERT, W_LOOKUP, W_ZIPF, W_YA, W_YB, W_YC, W_UPDATE, W_YE,
-	  W_SCAN, NW };
+	  W_MULTI, W_SCAN, NW };
 static const char *const wl_name[NW] = {
 	"bulk-load", "insert", "lookup", "zipf-lookup", "ycsb-a", "ycsb-b",
-	"ycsb-c", "update", "ycsb-e", "scan",
+	"ycsb-c", "update", "ycsb-e", "multiget", "scan",
 };
+
+#define MULTIGET	64	/* keys per multiget batch */
 
 static size_t sizes[4] = { 1000000, 10000000 };
 static int nsizes = 2;
@@ -194,7 +200,7 @@ static size_t zipf(uint64_t *s, size_t n)
 }
 
 /* One thread's pre-generated operations. */
-enum { OP_READ, OP_UPDATE, OP_SCAN, OP_INSERT, OP_LOAD };
+enum { OP_READ, OP_UPDATE, OP_SCAN, OP_INSERT, OP_LOAD, OP_MULTI };
 
 struct op {
 	uint32_t idx;		/* key index, or spare index for inserts */
@@ -212,6 +218,23 @@ struct job {
 	long errors;
 	pthread_barrier_t *bar;
 };
+
+/* The multiget batch of ops[i..]: up to MULTIGET keys; how many. */
+static long job_multiget(struct job *j, long i, uint64_t *sum)
+{
+	int64_t keys[MULTIGET];
+	uint64_t vals[MULTIGET];
+	bool found[MULTIGET];
+	long m = j->nops - i < MULTIGET ? j->nops - i : MULTIGET, k;
+
+	for (k = 0; k < m; k++)
+		keys[k] = kshuf[j->ops[i + k].idx];
+	if (bench_lookup_batch(j->c, j->t, keys, m, vals, found) != m)
+		j->errors++;
+	for (k = 0; k < m; k++)
+		*sum += vals[k];
+	return m;
+}
 
 static void *job_run(void *arg)
 {
@@ -247,6 +270,9 @@ static void *job_run(void *arg)
 			if (c->insert(j->t, kshuf[o->idx], val_of(kshuf[o->idx])))
 				j->errors++;
 			break;
+		case OP_MULTI:
+			i += job_multiget(j, i, &sum) - 1;
+			break;
 		}
 	}
 	j->t1 = now();
@@ -267,7 +293,8 @@ static void gen_ops(struct op *ops, long n, enum wl w, uint64_t seed)
 		o->len = 0;
 		switch (w) {
 		case W_LOOKUP:
-			o->kind = OP_READ;
+		case W_MULTI:
+			o->kind = w == W_LOOKUP ? OP_READ : OP_MULTI;
 			o->idx = rnd(&seed) % nkeys;
 			break;
 		case W_ZIPF:
@@ -493,7 +520,7 @@ static void run_size(int si)
 		run_threads(c, t, W_LOOKUP, 1, 12345, &errors);
 		ops_per_thread *= 4;
 		for (ti = 0; ti < nthreads; ti++) {
-			for (w = W_LOOKUP; w <= W_YE; w++) {
+			for (w = W_LOOKUP; w <= W_MULTI; w++) {
 				if (w == W_YE && c->build_sorted)
 					continue;
 				for (r = 0; r < repeats; r++)
@@ -773,11 +800,15 @@ static void print_ratios(void)
 				R("ycsb_a_%s_2t_vs_maple", t2, W_YA);
 				R("ycsb_e_%s_2t_vs_maple", t2, W_YE);
 			}
+			R("multiget_%s_vs_maple", 0, W_MULTI);
 			R("scan_%s_vs_maple", 0, W_SCAN);
 #undef R
 			snprintf(nm, sizeof(nm), "bytes_per_key_%s_vs_maple", sn);
 			ratio(nm, bytes_per_key[si][1][us], bytes_per_key[si][1][ma]);
 		}
+		/* our batched lookups over our single ones */
+		snprintf(nm, sizeof(nm), "multiget_%s_vs_own_lookup", sn);
+		ratio(nm, med(si, 0, W_MULTI, us), med(si, 0, W_LOOKUP, us));
 		if (rb >= 0) {
 			snprintf(nm, sizeof(nm), "lookup_%s_vs_rbtree", sn);
 			ratio(nm, med(si, 0, W_LOOKUP, us), med(si, 0, W_LOOKUP, rb));
@@ -797,7 +828,8 @@ static int run_callgrind(const char *op, const char *name, long cg_ops)
 	uint64_t v, s = 5, sum = 0;
 	void *t;
 
-	if (ci < 0)
+	if (ci < 0 || (strcmp(op, "lookup") && strcmp(op, "multiget") &&
+		       strcmp(op, "insert") && strcmp(op, "update")))
 		return 64;
 	c = all_contenders[ci];
 	make_keys(sizes[0], 0xb3);
@@ -814,6 +846,22 @@ static int run_callgrind(const char *op, const char *name, long cg_ops)
 		CALLGRIND_START_INSTRUMENTATION;
 		for (i = 0; i < cg_ops; i++)
 			errors += !!c->update(t, kshuf[rnd(&s) % nkeys], i);
+		CALLGRIND_STOP_INSTRUMENTATION;
+	} else if (!strcmp(op, "multiget")) {
+		int64_t keys[MULTIGET];
+		uint64_t vals[MULTIGET];
+		bool found[MULTIGET];
+		long m, k;
+
+		CALLGRIND_START_INSTRUMENTATION;
+		for (i = 0; i < cg_ops; i += m) {
+			m = cg_ops - i < MULTIGET ? cg_ops - i : MULTIGET;
+			for (k = 0; k < m; k++)
+				keys[k] = kshuf[rnd(&s) % nkeys];
+			errors += m - bench_lookup_batch(c, t, keys, m, vals, found);
+			for (k = 0; k < m; k++)
+				sum += vals[k];
+		}
 		CALLGRIND_STOP_INSTRUMENTATION;
 	} else {
 		CALLGRIND_START_INSTRUMENTATION;

@@ -51,19 +51,31 @@ bench: $(O)/bench/bench
 	@cp $(O)/bench/bench.txt results/bench.txt
 	@test ! -f $(O)/bench/bench.png || cp $(O)/bench/bench.png results/bench.png
 
-# Instructions per lookup and per insert, ours and the maple tree's, with
-# CG_KEYS keys in the structure: deterministic, unlike the timings.
+# Instructions per lookup, per key of a batched lookup (multiget, in
+# batches of 64) and per insert, ours and the maple tree's, with CG_KEYS
+# keys in the structure: deterministic, unlike the timings.  CG_CACHE=1
+# also simulates the caches and reports first-level and last-level data
+# misses per operation (callgrind ignores prefetch instructions: the misses
+# a batch overlaps are still counted).
+CG_CACHE	?=
+CG_FLAGS	:= $(if $(CG_CACHE),--cache-sim=yes)
 callgrind: $(O)/bench/bench
 	@rm -f $(O)/bench/callgrind.txt
-	@for c in bwtree maple; do for op in lookup insert; do \
+	@for c in bwtree maple; do for op in lookup multiget insert; do \
 		f=$(O)/bench/callgrind.$$c.$$op; \
-		$(NICE) valgrind --tool=callgrind --instr-atstart=no \
+		$(NICE) valgrind --tool=callgrind --instr-atstart=no $(CG_FLAGS) \
 			--callgrind-out-file=$$f $(O)/bench/bench --callgrind $$op \
 			--contender $$c --sizes $(CG_KEYS) --cg-ops $(CG_OPS) >/dev/null 2>$$f.log || \
 			{ echo "callgrind $$c $$op failed: see $$f.log"; exit 1; }; \
-		ir=$$(sed -n "s/^totals: *\([0-9]*\).*/\1/p" $$f); \
-		echo "CALLGRIND $${op}_$$c=$$(echo "$$ir $(CG_OPS)" | awk '{printf "%.0f", $$1 / $$2}') instructions/op ($(CG_KEYS) keys)" \
-			>> $(O)/bench/callgrind.txt; \
+		awk -v op=$$op -v c=$$c -v n=$(CG_OPS) -v keys=$(CG_KEYS) ' \
+			/^events:/ { for (i = 2; i <= NF; i++) ev[$$i] = i } \
+			/^totals:/ { \
+				s = sprintf("CALLGRIND %s_%s=%.0f instructions/op", op, c, $$ev["Ir"] / n); \
+				if ("D1mr" in ev) \
+					s = s sprintf(", %.2f D1 misses/op, %.2f LL misses/op", \
+						($$ev["D1mr"] + $$ev["D1mw"]) / n, \
+						($$ev["DLmr"] + $$ev["DLmw"]) / n); \
+				print s " (" keys " keys)" }' $$f >> $(O)/bench/callgrind.txt; \
 	done; done
 	@cat $(O)/bench/callgrind.txt
 	@mkdir -p results && cp $(O)/bench/callgrind.txt results/callgrind.txt

@@ -39,6 +39,13 @@ static int c_lookup(void *t, int64_t k, uint64_t *v)
 	return ret;
 }
 
+/* int64_t and s64 are both 64-bit two's complement, only spelt apart. */
+static long c_lookup_batch(void *t, const int64_t *keys, unsigned int n,
+			   uint64_t *vals, bool *found)
+{
+	return bwtree_lookup_batch(t, (const s64 *)keys, n, (u64 *)vals, found);
+}
+
 static long c_scan(void *t, int64_t k, long n, uint64_t *sum)
 {
 	struct bwtree_pair buf[128];
@@ -86,8 +93,8 @@ static void c_quiesce(void)
 const struct contender contender_bwtree = {
 	.name = "bwtree",
 	.create = c_create, .destroy = c_destroy, .insert = c_insert,
-	.update = c_update, .lookup = c_lookup, .scan = c_scan,
-	.bytes = c_bytes, .restarts = c_restarts,
+	.update = c_update, .lookup = c_lookup, .lookup_batch = c_lookup_batch,
+	.scan = c_scan, .bytes = c_bytes, .restarts = c_restarts,
 	.thread_start = c_thread_start, .quiesce = c_quiesce,
 };
 

@@ -21,6 +21,13 @@ struct contender {
 	int (*update)(void *t, int64_t key, uint64_t val);
 	/* 0 or -ENOENT */
 	int (*lookup)(void *t, int64_t key, uint64_t *val);
+	/*
+	 * Optional: @n lookups at once, vals[i] and found[i] for keys[i];
+	 * returns how many were found.  Without it the driver calls lookup()
+	 * in a loop (bench_lookup_batch()).
+	 */
+	long (*lookup_batch)(void *t, const int64_t *keys, unsigned int n,
+			     uint64_t *vals, bool *found);
 	/* visit up to n pairs from key upwards; returns how many, adds values to *sum */
 	long (*scan)(void *t, int64_t key, long n, uint64_t *sum);
 	/* build from sorted distinct keys in one go (only the sorted array) */
@@ -38,6 +45,23 @@ struct contender {
 static inline uint64_t bench_val(int64_t k)
 {
 	return ((uint64_t)k * 0x9e3779b97f4a7c15ULL) >> 2;
+}
+
+/* A batch of lookups through the contender's hook, or its lookup() in a loop. */
+static inline long bench_lookup_batch(const struct contender *c, void *t,
+				      const int64_t *keys, unsigned int n,
+				      uint64_t *vals, bool *found)
+{
+	long hits = 0;
+	unsigned int i;
+
+	if (c->lookup_batch)
+		return c->lookup_batch(t, keys, n, vals, found);
+	for (i = 0; i < n; i++) {
+		found[i] = !c->lookup(t, keys[i], &vals[i]);
+		hits += found[i];
+	}
+	return hits;
 }
 
 extern const struct contender contender_bwtree;
