@@ -361,6 +361,136 @@ static void bwt_api_lookup(struct kunit *test)
 	}
 }
 
+#define BWT_API_BATCH_MAX	300
+#define BWT_API_UNSET		0x5eed5eed5eed5eedULL	/* never a value here */
+
+/*
+ * One batch against single lookups: the same answers key by key, the count
+ * of keys found returned, and absent keys' values left alone.
+ */
+static void bwt_api_expect_same(struct kunit *test, struct bwtree *tree,
+				const s64 *keys, unsigned int n, u64 *vals,
+				bool *found)
+{
+	unsigned int i, hits = 0;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		vals[i] = BWT_API_UNSET;
+		found[i] = i % 2;	/* whatever it was, it gets set */
+	}
+	ret = bwtree_lookup_batch(tree, keys, n, vals, found);
+	for (i = 0; i < n; i++) {
+		u64 v = BWT_API_UNSET;
+		int one = bwtree_lookup(tree, keys[i], &v);
+
+		KUNIT_ASSERT_EQ_MSG(test, found[i], !one, "key %lld (%u of %u)",
+				    keys[i], i, n);
+		KUNIT_ASSERT_EQ_MSG(test, vals[i], v, "key %lld (%u of %u)",
+				    keys[i], i, n);
+		hits += found[i];
+	}
+	KUNIT_ASSERT_EQ(test, ret, (int)hits);
+}
+
+/* bwtree_lookup_batch(): each key answered as bwtree_lookup() answers it. */
+static void bwt_api_lookup_batch(struct kunit *test)
+{
+	static const unsigned int sizes[] = {
+		1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 129,
+		BWT_API_BATCH_MAX,
+	};
+	static const struct bwtree_params shapes[] = {
+		{ .leaf_max = 4, .inner_max = 4, .chain_max = 2 },	/* deep */
+		{ 0 },							/* defaults */
+	};
+	DECLARE_BITMAP(present, 1000);	/* key 3 * i */
+	struct bwt_rng rng;
+	unsigned int si, z, i, round;
+	bool *found;
+	u64 *vals;
+	s64 *keys;
+	s64 k;
+
+	keys = kunit_kcalloc(test, BWT_API_BATCH_MAX, sizeof(*keys), GFP_KERNEL);
+	vals = kunit_kcalloc(test, BWT_API_BATCH_MAX, sizeof(*vals), GFP_KERNEL);
+	found = kunit_kcalloc(test, BWT_API_BATCH_MAX, sizeof(*found), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, keys);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vals);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, found);
+	bwt_rng_seed(&rng, bwt_kunit_seed(test, 0));
+
+	for (si = 0; si < ARRAY_SIZE(shapes); si++) {
+		struct bwtree *tree = bwt_kunit_create(test, &shapes[si]);
+
+		/* n == 0 touches nothing; n above INT_MAX is refused. */
+		KUNIT_EXPECT_EQ(test, bwtree_lookup_batch(tree, NULL, 0, NULL, NULL), 0);
+		KUNIT_EXPECT_EQ(test, bwtree_lookup_batch(tree, NULL, (unsigned int)INT_MAX + 1,
+							  NULL, NULL), -EINVAL);
+		/* An empty tree, and the extreme keys. */
+		keys[0] = S64_MIN;
+		keys[1] = S64_MAX;
+		keys[2] = 0;
+		bwt_api_expect_same(test, tree, keys, 3, vals, found);
+		KUNIT_EXPECT_FALSE(test, found[0] || found[1] || found[2]);
+
+		/* Every third key of [0, 3000), so absent keys sit between. */
+		for (k = 0; k < 3000; k += 3)
+			KUNIT_ASSERT_EQ(test, bwtree_insert(tree, k, bwt_api_val(k)), 0);
+		bitmap_fill(present, 1000);
+		KUNIT_ASSERT_EQ(test, bwtree_insert(tree, S64_MIN, 1), 0);
+		KUNIT_ASSERT_EQ(test, bwtree_insert(tree, S64_MAX, 2), 0);
+		bwt_api_expect_same(test, tree, keys, 3, vals, found);
+		KUNIT_EXPECT_TRUE(test, found[0] && found[1] && found[2]);
+		KUNIT_EXPECT_EQ(test, vals[0], 1ULL);
+		KUNIT_EXPECT_EQ(test, vals[1], 2ULL);
+
+		for (round = 0; round < 4; round++) {
+			for (z = 0; z < ARRAY_SIZE(sizes); z++) {
+				unsigned int n = sizes[z];
+
+				for (i = 0; i < n; i++) {
+					if (i && !bwt_rng_below(&rng, 6))	/* a duplicate */
+						keys[i] = keys[bwt_rng_below(&rng, i)];
+					else
+						keys[i] = (s64)bwt_rng_below(&rng, 3100) - 50;
+				}
+				bwt_api_expect_same(test, tree, keys, n, vals, found);
+				for (i = 0; i < n; i++) {
+					k = keys[i];
+					KUNIT_ASSERT_EQ_MSG(test, found[i],
+							    k >= 0 && k < 3000 && k % 3 == 0 &&
+							    test_bit(k / 3, present),
+							    "key %lld", k);
+					if (found[i])
+						KUNIT_ASSERT_EQ(test, vals[i], bwt_api_val(k));
+				}
+			}
+			/*
+			 * Deltas on the leaves: delete some keys, and in odd
+			 * rounds put them back.
+			 */
+			for (i = round; i < 1000; i += 7) {
+				k = 3 * (s64)i;
+				if (test_bit(i, present)) {
+					KUNIT_ASSERT_EQ(test, bwtree_delete(tree, k, NULL), 0);
+					__clear_bit(i, present);
+				}
+				if (round % 2) {
+					KUNIT_ASSERT_EQ(test, bwtree_insert(tree, k,
+									    bwt_api_val(k)), 0);
+					__set_bit(i, present);
+				}
+			}
+		}
+		/* All of one key. */
+		for (i = 0; i < 70; i++)
+			keys[i] = 999;
+		bwt_api_expect_same(test, tree, keys, 70, vals, found);
+		KUNIT_EXPECT_EQ(test, bwtree_validate(tree), 0);
+	}
+}
+
 static void bwt_api_count(struct kunit *test)
 {
 	struct bwtree *tree = bwt_kunit_create(test, &bwt_api_tiny);
@@ -880,6 +1010,7 @@ static struct kunit_case bwt_api_cases[] = {
 	KUNIT_CASE_SLOW(bwt_api_upsert),
 	KUNIT_CASE_SLOW(bwt_api_delete),
 	KUNIT_CASE(bwt_api_lookup),
+	KUNIT_CASE_SLOW(bwt_api_lookup_batch),
 	KUNIT_CASE_SLOW(bwt_api_count),
 	KUNIT_CASE_SLOW(bwt_api_stats),
 	KUNIT_CASE(bwt_api_scan),

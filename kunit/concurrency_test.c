@@ -166,6 +166,70 @@ static void bwt_conc_reader(struct bwt_thread *t)
 	}
 }
 
+#define BWT_CONC_BATCH		40	/* most keys in one batched lookup */
+#define BWT_CONC_UNSET		0x5eed5eed5eed5eedULL	/* never a value */
+
+/*
+ * Batched lookups until told to stop: keys of the universe, keys next to
+ * them that no tree holds, and repeats of earlier keys in the same batch.
+ * Each key's answer must be one a single lookup could give: every stable
+ * key found with its value, never a key outside the universe, only values
+ * the key's owner could have written, absent keys' values left alone.
+ */
+static void bwt_conc_batch_reader(struct bwt_thread *t)
+{
+	struct bwt_conc *c = t->arg;
+	const struct bwt_model *u = &c->universe;
+	s64 keys[BWT_CONC_BATCH];
+	u64 vals[BWT_CONC_BATCH];
+	bool found[BWT_CONC_BATCH];
+	int idx[BWT_CONC_BATCH];	/* universe index, or -1 */
+
+	while (!bwt_thread_should_stop(t)) {
+		unsigned int n = 1 + bwt_rng_below(&t->rng, BWT_CONC_BATCH), j;
+		int ret, hits = 0;
+
+		for (j = 0; j < n; j++) {
+			unsigned int r = bwt_rng_below(&t->rng, 8);
+			unsigned int i = bwt_rng_below(&t->rng, u->nr);
+
+			if (j && r == 0) {
+				i = bwt_rng_below(&t->rng, j);
+				keys[j] = keys[i];
+				idx[j] = idx[i];
+			} else if (r == 1 && u->keys[i] != S64_MAX &&
+				   bwt_model_find(u, u->keys[i] + 1) < 0) {
+				keys[j] = u->keys[i] + 1;
+				idx[j] = -1;
+			} else {
+				keys[j] = u->keys[i];
+				idx[j] = i;
+			}
+			vals[j] = BWT_CONC_UNSET;
+		}
+		t->ops += n;
+		ret = bwtree_lookup_batch(c->tree, keys, n, vals, found);
+		for (j = 0; j < n; j++) {
+			int i = idx[j];
+
+			hits += found[j];
+			if (i < 0 && found[j])
+				bwt_thread_fail(t, "batch: phantom key %lld", keys[j]);
+			else if (i >= 0 && !found[j] && c->owner[i] == BWT_CONC_STABLE)
+				bwt_thread_fail(t, "batch: stable key %lld not found", keys[j]);
+			else if (i >= 0 && found[j] && !bwt_conc_val_ok(c, i, vals[j]))
+				bwt_thread_fail(t, "batch: key %lld value %#llx, owner %u",
+						keys[j], vals[j], c->owner[i]);
+			else if (!found[j] && vals[j] != BWT_CONC_UNSET)
+				bwt_thread_fail(t, "batch: absent key %lld got value %#llx",
+						keys[j], vals[j]);
+		}
+		if (ret != hits)
+			bwt_thread_fail(t, "batch of %u: returned %d, %d found", n,
+					ret, hits);
+	}
+}
+
 /* Index of the next stable key at or after @i, going up or down. */
 static int bwt_conc_next_stable(struct bwt_conc *c, int i, bool reverse)
 {
@@ -390,6 +454,37 @@ static void bwt_conc_racer(struct bwt_thread *t)
 	}
 }
 
+/* A group of @nr threads, the first c->writers of them writers, started. */
+static struct bwt_threads *bwt_conc_start(struct kunit *test,
+					  struct bwt_conc *c, unsigned int nr)
+{
+	struct bwt_threads *grp = bwt_kunit_threads(test, nr,
+						    bwt_kunit_seed(test, 0));
+	unsigned int i;
+
+	for (i = 0; i < c->writers; i++)
+		bwt_thread_start(test, grp, i, bwt_conc_writer, c, "writer");
+	return grp;
+}
+
+/*
+ * Wait for the writers, threads 0 .. @writers - 1, then stop the others
+ * (readers, scanners), which must each have done something.
+ */
+static void bwt_conc_join(struct kunit *test, struct bwt_threads *grp,
+			  unsigned int writers)
+{
+	unsigned int i;
+
+	for (i = 0; i < writers; i++)
+		bwt_thread_join(&grp->t[i]);
+	bwt_threads_stop(grp);
+	bwt_threads_join(grp);
+	bwt_threads_report(test, grp);
+	for (i = writers; i < grp->nr; i++)
+		KUNIT_EXPECT_GT(test, grp->t[i].ops, 0UL);
+}
+
 /* Set up a case: universe, owners, models, stable keys inserted. */
 static struct bwt_conc *bwt_conc_setup(struct kunit *test,
 				       const struct bwtree_params *p,
@@ -506,26 +601,20 @@ static void bwt_conc_disjoint(struct kunit *test)
 		c->owner[i] = i % 16 == 15 ? BWT_CONC_STABLE : i % 4;
 	bwt_conc_insert_stable(test, c);
 
-	grp = bwt_kunit_threads(test, 6, bwt_kunit_seed(test, 0));
-	for (i = 0; i < 4; i++)
-		bwt_thread_start(test, grp, i, bwt_conc_writer, c, "writer");
+	grp = bwt_conc_start(test, c, 6);
 	bwt_thread_start(test, grp, 4, bwt_conc_reader, c, "reader");
 	bwt_thread_start(test, grp, 5, bwt_conc_scanner, c, "scanner");
-	for (i = 0; i < 4; i++)
-		bwt_thread_join(&grp->t[i]);
-	bwt_threads_stop(grp);
-	bwt_threads_join(grp);
-	bwt_threads_report(test, grp);
-	KUNIT_EXPECT_GT(test, grp->t[4].ops, 0UL);
-	KUNIT_EXPECT_GT(test, grp->t[5].ops, 0UL);
+	bwt_conc_join(test, grp, 4);
 	bwt_conc_final(test, c);
 }
 
 /*
- * Two writers on disjoint contiguous ranges (plus an interleaved one), two
- * racers on an overlapping range, a reader and a scanner.
+ * Two writers on disjoint contiguous ranges (plus an interleaved one) and
+ * two racers on an overlapping range, started: threads 0 to 3 of @nr.
  */
-static void bwt_conc_mixed(struct kunit *test)
+static struct bwt_threads *bwt_conc_mixed_start(struct kunit *test,
+						struct bwt_conc **cp,
+						unsigned int nr)
 {
 	const struct bwtree_params p = {
 		.leaf_max = 4, .inner_max = 4, .chain_max = 2,
@@ -554,21 +643,77 @@ static void bwt_conc_mixed(struct kunit *test)
 	}
 	bwt_conc_insert_stable(test, c);
 
-	grp = bwt_kunit_threads(test, 6, bwt_kunit_seed(test, 0));
-	bwt_thread_start(test, grp, 0, bwt_conc_writer, c, "writer");
-	bwt_thread_start(test, grp, 1, bwt_conc_writer, c, "writer");
+	grp = bwt_conc_start(test, c, nr);
 	bwt_thread_start(test, grp, 2, bwt_conc_racer, c, "racer");
 	bwt_thread_start(test, grp, 3, bwt_conc_racer, c, "racer");
+	*cp = c;
+	return grp;
+}
+
+/* The mixed writers and racers, a reader and a scanner. */
+static void bwt_conc_mixed(struct kunit *test)
+{
+	struct bwt_threads *grp;
+	struct bwt_conc *c;
+
+	grp = bwt_conc_mixed_start(test, &c, 6);
 	bwt_thread_start(test, grp, 4, bwt_conc_reader, c, "reader");
 	bwt_thread_start(test, grp, 5, bwt_conc_scanner, c, "scanner");
-	for (i = 0; i < 4; i++)
-		bwt_thread_join(&grp->t[i]);
-	bwt_threads_stop(grp);
-	bwt_threads_join(grp);
-	bwt_threads_report(test, grp);
-	KUNIT_EXPECT_GT(test, grp->t[4].ops, 0UL);
-	KUNIT_EXPECT_GT(test, grp->t[5].ops, 0UL);
+	bwt_conc_join(test, grp, 4);
 	bwt_conc_final(test, c);
+}
+
+/*
+ * The mixed writers and racers on nodes of 4 (splits, merges and
+ * consolidations all the time) beside two threads of batched lookups.  At
+ * the end, batched lookups of every key of the universe give exactly the
+ * final tree.
+ */
+static void bwt_conc_batch(struct kunit *test)
+{
+	const struct bwt_model *all;
+	struct bwtree_stats stats;
+	struct bwt_threads *grp;
+	struct bwt_conc *c;
+	unsigned int i, j, n;
+	bool *found;
+	u64 *vals;
+
+	vals = kunit_kcalloc(test, BWT_CONC_KEYS, sizeof(*vals), GFP_KERNEL);
+	found = kunit_kcalloc(test, BWT_CONC_KEYS, sizeof(*found), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vals);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, found);
+	grp = bwt_conc_mixed_start(test, &c, 6);
+	bwt_thread_start(test, grp, 4, bwt_conc_batch_reader, c, "batch");
+	bwt_thread_start(test, grp, 5, bwt_conc_batch_reader, c, "batch");
+	bwt_conc_join(test, grp, 4);
+	bwt_conc_final(test, c);	/* c->universe is now the final tree */
+
+	all = &c->universe;
+	for (i = 0; i < all->nr; i += n) {
+		int hits = 0;
+
+		n = min_t(unsigned int, all->nr - i, 1 + i % 97);
+		for (j = i; j < i + n; j++) {
+			vals[j] = BWT_CONC_UNSET;
+			hits += bwt_model_has(all, j);
+		}
+		KUNIT_EXPECT_EQ(test, bwtree_lookup_batch(c->tree, all->keys + i, n,
+							  vals + i, found + i), hits);
+	}
+	for (i = 0; i < all->nr; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, found[i], bwt_model_has(all, i),
+				    "key %lld", all->keys[i]);
+		KUNIT_EXPECT_EQ_MSG(test, vals[i],
+				    bwt_model_has(all, i) ? all->vals[i] : BWT_CONC_UNSET,
+				    "key %lld", all->keys[i]);
+		if (found[i] != bwt_model_has(all, i))
+			break;
+	}
+	bwtree_get_stats(c->tree, &stats);
+	KUNIT_EXPECT_GT(test, stats.splits, 0ULL);
+	KUNIT_EXPECT_GT(test, stats.merges, 0ULL);
+	KUNIT_EXPECT_GT(test, stats.consolidations, 0ULL);
 }
 
 /*
@@ -848,6 +993,7 @@ static struct kunit_case bwt_conc_cases[] = {
 	KUNIT_CASE_SLOW(bwt_conc_mixed),
 	KUNIT_CASE_SLOW(bwt_conc_race),
 	KUNIT_CASE_SLOW(bwt_conc_hot_upsert),
+	KUNIT_CASE_SLOW(bwt_conc_batch),
 	{}
 };
 
