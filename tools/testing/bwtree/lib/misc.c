@@ -191,6 +191,7 @@ void bwt_pause_hit(const char *name)
 		while (!p->go)
 			pthread_cond_wait(&bwt_pause_cond, &bwt_pause_lock);
 		p->parked = NULL;
+		pthread_cond_broadcast(&bwt_pause_cond);	/* for release */
 		break;
 	}
 	pthread_mutex_unlock(&bwt_pause_lock);
@@ -258,6 +259,12 @@ void bwt_pause_release(struct bwt_pause *p)
 	pthread_mutex_lock(&bwt_pause_lock);
 	p->go = true;
 	pthread_cond_broadcast(&bwt_pause_cond);
+	/*
+	 * Until the thread has left the pause point (or parked again), so
+	 * that a wait for the same name that follows sees the next stop.
+	 */
+	while (p->parked && p->go)
+		pthread_cond_wait(&bwt_pause_cond, &bwt_pause_lock);
 	pthread_mutex_unlock(&bwt_pause_lock);
 }
 

@@ -18,6 +18,12 @@
  *	     delete the keys between them; scanner threads scan the whole
  *	     range both ways: every stable key exactly once, in order, with
  *	     its value, and nothing out of order.
+ *   batch   the same kind of churn beside threads of bwtree_lookup_batch()
+ *	     over random keys, repeats included: stable keys found with
+ *	     their value, keys nobody writes never found, others found only
+ *	     with a value a writer wrote, absent keys' values left alone,
+ *	     the count returned right; at the end batched lookups of every
+ *	     key give exactly what the writers left.
  *
  * At the end of each part: validate, no live object after destroy, no
  * complaint.  Usage: contend [-t threads] [-r rounds] [-k hot keys]
@@ -355,6 +361,12 @@ static bool is_stable(s64 key)
 	return key % SCAN_STEP == 0;
 }
 
+/* A key of [0, @nkeys) in the stripe of writer @w of @writers. */
+static s64 stripe_key(struct worker *w, s64 nkeys, int writers)
+{
+	return h_below(&w->rng, nkeys / writers) * writers + w->id;
+}
+
 static void check_pairs(int id, const struct bwtree_pair *p, long n, bool rev)
 {
 	s64 expect = rev ? (SCAN_KEYS - 1) / SCAN_STEP * SCAN_STEP : 0;
@@ -392,8 +404,7 @@ static void *scan_fn(void *arg)
 	if (w->id < scan_writers) {
 		/* A writer: the unstable keys of its own stripe. */
 		for (i = 0; i < cfg.ops && !too_many_failures(); i++) {
-			s64 key = h_below(&w->rng, SCAN_KEYS / scan_writers) *
-				  scan_writers + w->id;
+			s64 key = stripe_key(w, SCAN_KEYS, scan_writers);
 			int ret;
 
 			if (is_stable(key))
@@ -442,6 +453,150 @@ static void part_scan(void)
 	       cfg.threads - scan_writers, cfg.ops / 64);
 	run_threads(scan_fn, &w);
 	part_end("scan", w, before);
+}
+
+/* ---------------------------------------------------------------- batch */
+
+#define BATCH_KEYS	2048
+#define BATCH_MAX	100
+#define BATCH_UNSET	0x5eed5eed5eed5eedULL	/* never a value */
+
+/* Keys 8i are stable (version 1), 8i + 4 are never written. */
+static u8 batch_state[BATCH_KEYS];	/* version present, 0: absent */
+static int batch_writers, batch_running;
+
+static void batch_check(int id, const s64 *keys, unsigned int n,
+			const u64 *vals, const bool *found, int ret, bool exact)
+{
+	unsigned int j;
+	int hits = 0;
+
+	for (j = 0; j < n; j++) {
+		s64 k = keys[j];
+		u8 want = __atomic_load_n(&batch_state[k], __ATOMIC_RELAXED);
+
+		hits += found[j];
+		if (!found[j]) {
+			H_CHECK(vals[j] == BATCH_UNSET && (!exact || !want) &&
+				k % 8 != 0,
+				"reader %d: key %lld absent, value %llx", id, k, vals[j]);
+		} else if (k % 8 == 4) {
+			H_FAIL("reader %d: key %lld, never written, found", id, k);
+		} else {
+			H_CHECK(h_value_ok(k, vals[j]) &&
+				(u32)vals[j] >= 1 && (u32)vals[j] <= 3 &&
+				(k % 8 == 0 ? (u32)vals[j] == 1 : (u32)vals[j] >= 2) &&
+				(!exact || (u32)vals[j] == want),
+				"reader %d: key %lld = %llx (state %u)", id, k,
+				vals[j], want);
+		}
+	}
+	H_CHECK(ret == hits, "reader %d: batch of %u returned %d, found %d",
+		id, n, ret, hits);
+}
+
+/* A writer: keys 8i + 1..3 and 8i + 5..7 of its own stripe. */
+static void batch_writer(struct worker *w)
+{
+	long i;
+
+	for (i = 0; i < cfg.ops && !too_many_failures(); i++) {
+		s64 k = stripe_key(w, BATCH_KEYS, batch_writers);
+		u8 have = batch_state[k];
+		int ret = 0;
+
+		if (k % 4 == 0)
+			continue;
+		w->ops++;
+		if (((i >> 10) & 1) == 0 && !have) {
+			ret = bwtree_insert(tree, k, h_value(k, 2));
+			have = 2;
+		} else if (have && h_below(&w->rng, 4) == 0) {
+			ret = bwtree_upsert(tree, k, h_value(k, 3), NULL);
+			have = 3;
+		} else if (have) {
+			ret = bwtree_delete(tree, k, NULL);
+			have = 0;
+		}
+		H_CHECK(ret == 0, "writer %d: %lld: %d", w->id, k, ret);
+		__atomic_store_n(&batch_state[k], have, __ATOMIC_RELAXED);
+	}
+	__atomic_sub_fetch(&batch_running, 1, __ATOMIC_RELEASE);
+}
+
+/* A reader: batches of random keys, repeats included, while writers run. */
+static void batch_reader(struct worker *w)
+{
+	s64 keys[BATCH_MAX];
+	u64 vals[BATCH_MAX];
+	bool found[BATCH_MAX];
+
+	while (__atomic_load_n(&batch_running, __ATOMIC_ACQUIRE) &&
+	       !too_many_failures()) {
+		unsigned int n = h_below(&w->rng, BATCH_MAX + 1), j;
+		int ret;
+
+		for (j = 0; j < n; j++) {
+			if (j && h_below(&w->rng, 6) == 0)
+				keys[j] = keys[h_below(&w->rng, j)];
+			else
+				keys[j] = h_below(&w->rng, BATCH_KEYS);
+			vals[j] = BATCH_UNSET;
+		}
+		ret = bwtree_lookup_batch(tree, keys, n, vals, found);
+		batch_check(w->id, keys, n, vals, found, ret, false);
+		w->ops += n;
+	}
+}
+
+static void *batch_fn(void *arg)
+{
+	struct worker *w = arg;
+
+	pthread_barrier_wait(&barrier);
+	if (w->id < batch_writers)
+		batch_writer(w);
+	else
+		batch_reader(w);
+	return NULL;
+}
+
+static void part_batch(void)
+{
+	s64 keys[BATCH_MAX];
+	u64 vals[BATCH_MAX];
+	bool found[BATCH_MAX];
+	int before = h_failures, ret;
+	struct worker *w;
+	unsigned int n;
+	s64 k, at;
+
+	part_begin("batch");
+	batch_writers = max(1, cfg.threads / 2);
+	batch_running = batch_writers;
+	memset(batch_state, 0, sizeof(batch_state));
+	for (k = 0; k < BATCH_KEYS; k += 8) {
+		if (bwtree_insert(tree, k, h_value(k, 1)))
+			abort();
+		batch_state[k] = 1;
+	}
+	h_diag("%s-batch: %d writers x %ld ops, %d readers of batches of 0..%d keys",
+	       cfg.name, batch_writers, cfg.ops, cfg.threads - batch_writers,
+	       BATCH_MAX);
+	run_threads(batch_fn, &w);
+	/* Nothing moves now: every answer is exact. */
+	for (at = 0; at < BATCH_KEYS; at += n) {
+		unsigned int j;
+
+		n = min_t(s64, BATCH_KEYS - at, 1 + at % BATCH_MAX);
+		for (j = 0; j < n; j++) {
+			keys[j] = at + j;
+			vals[j] = BATCH_UNSET;
+		}
+		ret = bwtree_lookup_batch(tree, keys, n, vals, found);
+		batch_check(-1, keys, n, vals, found, ret, true);
+	}
+	part_end("batch", w, before);
 }
 
 /* Is @part named after the options, or are none named? */
@@ -505,6 +660,8 @@ int main(int argc, char **argv)
 		part_upsert();
 	if (want(argc, argv, "scan"))
 		part_scan();
+	if (want(argc, argv, "batch"))
+		part_batch();
 	bwtree_exit();
 	h_check_complaints(cfg.name);
 	return h_exit_status();

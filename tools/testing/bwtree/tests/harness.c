@@ -239,6 +239,74 @@ static int scan_cb(void *arg, s64 key, u64 value)
 	return 0;
 }
 
+#define H_BATCH_MAX	200
+#define H_BATCH_UNSET	0x5eed5eed5eed5eedULL	/* never a value */
+
+/*
+ * Batched lookups of every key of the universe and of keys next to them,
+ * in batches of sizes around the group and the read section's, with
+ * repeats: each answer must be the model's and bwtree_lookup()'s, absent
+ * keys' values left alone, the count returned right.
+ */
+static void h_batch_matches(struct bwtree *tree, const struct h_model *m,
+			    const char *what)
+{
+	static const unsigned int sizes[] = {
+		1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 129, H_BATCH_MAX,
+	};
+	s64 keys[H_BATCH_MAX];
+	u64 vals[H_BATCH_MAX], v;
+	bool found[H_BATCH_MAX];
+	long idx[H_BATCH_MAX];
+	unsigned int z = 0, n, j;
+	u64 rng = m->n;
+	size_t at = 0;
+	int ret, hits;
+
+	if (bwtree_lookup_batch(tree, NULL, 0, NULL, NULL) != 0)
+		H_FAIL("%s: a batch of no keys", what);
+	while (at < m->n) {
+		n = sizes[z++ % ARRAY_SIZE(sizes)];
+		for (j = 0; j < n; j++) {
+			u64 r = h_below(&rng, 8);
+
+			if (j && r == 0) {
+				r = h_below(&rng, j);
+				keys[j] = keys[r];
+				idx[j] = idx[r];
+			} else if (r == 1 && at < m->n && m->keys[at] != S64_MAX) {
+				keys[j] = m->keys[at] + 1;
+				idx[j] = h_model_find(m, keys[j]);
+			} else {
+				idx[j] = at < m->n ? at++ : h_below(&rng, m->n);
+				keys[j] = m->keys[idx[j]];
+			}
+			vals[j] = H_BATCH_UNSET;
+		}
+		ret = bwtree_lookup_batch(tree, keys, n, vals, found);
+		hits = 0;
+		for (j = 0; j < n; j++) {
+			bool want = idx[j] >= 0 && m->present[idx[j]];
+			u64 wv = want ? m->vals[idx[j]] : H_BATCH_UNSET;
+			bool one;
+
+			v = H_BATCH_UNSET;
+			one = !bwtree_lookup(tree, keys[j], &v);
+			hits += found[j];
+			if (found[j] != want || vals[j] != wv || one != want ||
+			    v != wv) {
+				H_FAIL("%s: batch of %u: %lld: %d %llx, one %d %llx, model %d %llx",
+				       what, n, keys[j], found[j], vals[j], one,
+				       v, want, wv);
+				return;
+			}
+		}
+		if (ret != hits)
+			H_FAIL("%s: batch of %u returned %d, found %d", what, n,
+			       ret, hits);
+	}
+}
+
 bool h_tree_matches(struct bwtree *tree, const struct h_model *m,
 		    unsigned int batch, const char *what)
 {
@@ -276,6 +344,7 @@ bool h_tree_matches(struct bwtree *tree, const struct h_model *m,
 	ret = bwtree_scan(tree, S64_MIN, S64_MAX, 0, scan_cb, &st);
 	if (ret)
 		H_FAIL("%s: bwtree_scan returned %d", what, ret);
+	h_batch_matches(tree, m, what);
 	if (bwtree_count(tree) != count)
 		H_FAIL("%s: bwtree_count %llu, model %zu", what,
 		       (unsigned long long)bwtree_count(tree), count);

@@ -64,7 +64,8 @@ static inline bool h_value_ok(s64 key, u64 v)
 
 /*
  * Compare the whole tree with the model: ascending and descending scans in
- * batches of @batch pairs (0: vary), bwtree_scan(), bwtree_count() and
+ * batches of @batch pairs (0: vary), bwtree_scan(), batched and single
+ * lookups of every key (and of keys beside them), bwtree_count() and
  * bwtree_validate().  Returns true if all agree; reports the first
  * differences.
  */

@@ -40,6 +40,13 @@
  *		  announced its value when a consolidation freezes it: the
  *		  copy lacks the value, so the update must go on into the
  *		  new leaf (a delta, or in place there after a restart).
+ *   batch-split  a batched lookup parked after each of its rounds in turn
+ *		  (batch_round: every lookup in flight holds a page ID, a
+ *		  record, or the lines it is about to search) while the leaf
+ *		  it descends to splits; resumed, it finds every key.
+ *   batch-merge  the same while that leaf's right sibling merges into it
+ *		  (the batch meets a committed REMOVE under a node it came to
+ *		  from the parent, and hands those keys to single lookups).
  *
  * Usage: interleave [-v] [scenario...]   (default: all)
  */
@@ -957,6 +964,201 @@ static void scenario_update_claimed(void)
 	scenario_update("interleave-update-claimed", "update_claimed", false);
 }
 
+/* ------------------------------------------------------------ scenario 5 */
+
+#define BATCH_KEYS	16
+#define BATCH_ROUNDS	7	/* most rounds a batch is parked after */
+#define BATCH_UNSET	0x5eed5eed5eed5eedULL
+
+static struct {
+	s64 keys[BATCH_KEYS];
+	u64 vals[BATCH_KEYS];
+	bool found[BATCH_KEYS];
+	unsigned int n;
+} batch;
+
+static int job_batch(struct actor *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < batch.n; i++)
+		batch.vals[i] = BATCH_UNSET;
+	return bwtree_lookup_batch(tree, batch.keys, batch.n, batch.vals,
+				   batch.found);
+}
+
+/*
+ * Run the batch in an actor; if it reaches the end of round @round, run
+ * @smo while it is parked there, then let it finish.  Return: whether it
+ * was parked; its result in *@ret (-1 if it never finished).
+ */
+static bool batch_parked(unsigned int round, void (*smo)(void), int *ret)
+{
+	static const char *const pts[] = {
+		"batch_round", "batch_round", "batch_round", "batch_round",
+		"batch_round", "batch_round", "batch_round", NULL,
+	};
+	struct actor b;
+	unsigned int r;
+	bool parked;
+
+	actor_start(&b, "B", job_batch, pts + BATCH_ROUNDS - round);
+	for (r = 1; r < round; r++) {
+		step_wait(&b, "batch_round");
+		step_release(&b);
+	}
+	parked = step_wait(&b, "batch_round");
+	if (parked)
+		smo();
+	step_release(&b);
+	*ret = actor_join(&b) ? b.ret : -1;
+	return parked;
+}
+
+/*
+ *   root (level 1): [MIN -> L, 1000 -> R]
+ *   split: L {100 200 ... 800} (full, leaf_max 8), R {1100 1200}
+ *   merge: L {100 200}, R {1100} (below leaf_min)
+ */
+static void batch_tree(bool full)
+{
+	static const s64 lk[] = { 100, 200, 300, 400, 500, 600, 700, 800 };
+	static const struct bwtree_params params = {
+		.leaf_max = 8, .inner_max = 8, .chain_max = 8,
+	};
+	u64 pl, pr;
+
+	tree = bwtree_create(&params);
+	if (IS_ERR(tree) || bwt_pid_alloc(tree, &pl, GFP_KERNEL) ||
+	    bwt_pid_alloc(tree, &pr, GFP_KERNEL))
+		abort();
+	set_slot(BWT_ROOT, mk_node(1, S64_MIN, 0, true, BWT_NIL, 2,
+				   (s64[]){ S64_MIN, 1000 }, (u64[]){ pl, pr }));
+	set_slot(pl, mk_leaf(S64_MIN, 1000, false, pr, full ? 8 : 2, lk));
+	set_slot(pr, mk_leaf(1000, 0, true, BWT_NIL, full ? 2 : 1,
+			     (s64[]){ 1100, 1200 }));
+}
+
+/* Every key of the tree, absent keys among them, some repeated. */
+static const s64 batch_split_keys[] = {
+	100, 200, 300, 150, 400, 500, 600, 700, 800, 1100, 1200, 700, 1250,
+};
+
+static const s64 batch_merge_keys[] = { 1100, 100, 200, 1150, 1100, 200, 50 };
+
+static bool batch_present(s64 key, bool full)
+{
+	return key % 100 == 0 && (full || key == 100 || key == 200 || key == 1100);
+}
+
+/* The answers of the batch: present keys found with their values. */
+static void batch_check(const char *name, unsigned int round, int ret,
+			bool full)
+{
+	unsigned int i, want = 0;
+	int before = h_failures;
+
+	for (i = 0; i < batch.n; i++) {
+		s64 k = batch.keys[i];
+		bool p = batch_present(k, full);
+
+		want += p;
+		if (batch.found[i] != p ||
+		    batch.vals[i] != (p ? h_value(k, 1) : BATCH_UNSET))
+			H_FAIL("key %lld: found %d, value %llx", k,
+			       batch.found[i], batch.vals[i]);
+	}
+	h_ok(h_failures == before && ret == (int)want,
+	     "%s: parked after round %u, every key found (%d of %u)", name,
+	     round, ret, want);
+}
+
+/* Fold the chain of the leaf holding @arg into a new base node. */
+static int fn_consolidate_leaf(struct bwt_op *op, void *arg)
+{
+	struct bwt_pos pos;
+	int ret = bwt_descend(op, *(s64 *)arg, 0, &pos);
+
+	return ret ? ret : bwt_consolidate(op, pos.pid, pos.top);
+}
+
+/*
+ * L is full: an insert splits it (and posts the new separator), then L's
+ * chain is folded, so that the keys that moved right are in L' alone.
+ */
+static void smo_split(void)
+{
+	struct bwtree_stats a, b;
+	s64 k = 100;
+	int ret;
+
+	bwtree_get_stats(tree, &a);
+	if (bwtree_insert(tree, 850, h_value(850, 1)))
+		H_FAIL("insert 850");
+	ret = smo_run(fn_consolidate_leaf, &k, false);
+	bwtree_get_stats(tree, &b);
+	if (b.splits != a.splits + 1 || ret ||
+	    b.consolidations == a.consolidations)
+		H_FAIL("L did not split and consolidate (%llu, %d)",
+		       b.splits - a.splits, ret);
+}
+
+/* R merges into L, all the way: frozen, merged, its entry removed. */
+static void smo_merge(void)
+{
+	struct bwtree_stats a, b;
+	s64 k = 1100;
+	int ret;
+
+	bwtree_get_stats(tree, &a);
+	ret = smo_run(fn_merge_leaf, &k, false);
+	bwtree_get_stats(tree, &b);
+	if (ret || b.merges != a.merges + 1)
+		H_FAIL("R did not merge into L (%d, %llu)", ret,
+		       b.merges - a.merges);
+}
+
+static void scenario_batch(const char *name, const s64 *keys, unsigned int n,
+			   bool full, void (*smo)(void))
+{
+	static const s64 all[] = { 100, 200, 1100, 300, 400, 500, 600, 700,
+				   800, 850, 1200 };
+	unsigned int round;
+	int ret;
+
+	h_diag("%s: a batch parked after each of its rounds in turn", name);
+	memcpy(batch.keys, keys, n * sizeof(*keys));
+	batch.n = n;
+	for (round = 1; round <= BATCH_ROUNDS; round++) {
+		bool parked;
+
+		batch_tree(full);
+		parked = batch_parked(round, smo, &ret);
+		if (parked) {
+			batch_check(name, round, ret, full);
+			check_end(name, all, full ? ARRAY_SIZE(all) : 3);
+		}
+		finish(name);
+		if (!parked)
+			break;
+	}
+	/* Parked mid-descent: routed to the leaf, and after reading it. */
+	h_ok(round > 2, "%s: the batch was parked after %u rounds", name,
+	     round - 1);
+}
+
+static void scenario_batch_split(void)
+{
+	scenario_batch("interleave-batch-split", batch_split_keys,
+		       ARRAY_SIZE(batch_split_keys), true, smo_split);
+}
+
+static void scenario_batch_merge(void)
+{
+	scenario_batch("interleave-batch-merge", batch_merge_keys,
+		       ARRAY_SIZE(batch_merge_keys), false, smo_merge);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -969,6 +1171,8 @@ static const struct {
 	{ "stale-helper", scenario_stale_helper },
 	{ "fence", scenario_fence },
 	{ "reader-bound", scenario_reader_bound },
+	{ "batch-split", scenario_batch_split },
+	{ "batch-merge", scenario_batch_merge },
 };
 
 int main(int argc, char **argv)

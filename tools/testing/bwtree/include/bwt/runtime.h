@@ -108,6 +108,7 @@ void bwt_pause_attach(struct bwt_pause *p);	/* the calling thread's */
 void bwt_pause_arm(struct bwt_pause *p, const char *name);
 /* Until @p parks at @name or is done, or @secs pass: parked at @name? */
 bool bwt_pause_wait(struct bwt_pause *p, const char *name, double secs);
+/* Let it go on; returns once it has left the pause point. */
 void bwt_pause_release(struct bwt_pause *p);
 void bwt_pause_done(struct bwt_pause *p);	/* by the thread, at its end */
 /* Until done or @secs pass: done? */
