@@ -154,15 +154,6 @@ int bwt_nr_cpus(void)
 	return __atomic_load_n(&n, __ATOMIC_RELAXED);
 }
 
-int bwt_cpu(void)
-{
-	int cpu = sched_getcpu();
-
-	if (cpu < 0 || cpu >= bwt_nr_cpus())
-		cpu = 0;
-	return cpu;
-}
-
 /* ---------------------------------------------------------- pause points */
 static __thread struct bwt_pause *bwt_pause_self;
 static pthread_mutex_t bwt_pause_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -19,22 +19,7 @@
  */
 #include <bwt/shim.h>
 #include <malloc.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define BWT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BWT_ASAN 1
-#endif
-#endif
-#ifdef BWT_ASAN
-#include <sanitizer/asan_interface.h>
-#define poison(p, n)	ASAN_POISON_MEMORY_REGION(p, n)
-#define unpoison(p, n)	ASAN_UNPOISON_MEMORY_REGION(p, n)
-#else
-#define poison(p, n)	((void)(p), (void)(n))
-#define unpoison(p, n)	((void)(p), (void)(n))
-#endif
+#include <bwt/poison.h>
 
 #define MAX_CACHES	64
 #define KMALLOC_ID	0

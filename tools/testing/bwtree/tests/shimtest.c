@@ -2,7 +2,8 @@
 /*
  * Tests of the shim itself: if the shim is wrong, every other test is too.
  * Atomics return what the kernel's return, cmpxchg/try_cmpxchg/xchg on
- * pointers, the allocator's counters and fail-nth, and RCU:
+ * pointers, the allocator's counters and fail-nth, per-CPU data and
+ * percpu_counter (layout, exact sums with threads sharing a CPU), and RCU:
  * synchronize_rcu() waits for a reader, call_rcu() callbacks run after a
  * grace period and before rcu_barrier() returns, and the debug checks fire.
  */
@@ -119,6 +120,134 @@ static void test_alloc(void)
 	h_ok(h_failures == before, "allocator: counters, SLUB sizes, alignment, fail-nth");
 }
 
+struct pcpu_obj {
+	u64 a;
+	u64 b[3];
+};
+
+#define PCPU_ROUNDS	100000
+
+static struct {
+	struct pcpu_obj __percpu *obj;
+	struct percpu_counter fbc;
+	pthread_barrier_t start;
+	int threads;
+	int done;
+	int cpu_used[CONFIG_NR_CPUS];
+} pc;
+
+/*
+ * Started together, PCPU_ROUNDS times: count one on this CPU, and add 1 to
+ * the counter with a batch of 2, so that every other addition folds.
+ */
+static void *pcpu_worker(void *arg)
+{
+	int i;
+
+	__atomic_store_n(&pc.cpu_used[bwt_cpu() % CONFIG_NR_CPUS], 1,
+			 __ATOMIC_RELAXED);
+	pthread_barrier_wait(&pc.start);
+	for (i = 0; i < PCPU_ROUNDS; i++) {
+		this_cpu_inc(pc.obj->a);
+		percpu_counter_add_batch(&pc.fbc, 1, 2);
+	}
+	__atomic_add_fetch(&pc.done, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void test_percpu(void)
+{
+	int before = h_failures, ncpu = bwt_nr_cpus(), cpu, i, used = 0;
+	long live0 = bwt_live_objects();
+	struct percpu_counter fbc;
+	pthread_t th[2 * CONFIG_NR_CPUS + 1];
+	s64 sum, prev = 0;
+	u64 total = 0;
+	long sums = 0, drops = 0;
+
+	pc.obj = alloc_percpu(struct pcpu_obj);
+	H_CHECK(pc.obj, "alloc_percpu");
+	for_each_possible_cpu(cpu) {
+		struct pcpu_obj *o = per_cpu_ptr(pc.obj, cpu);
+
+		H_CHECK(!o->a && !o->b[2], "zeroed on CPU %d", cpu);
+		H_CHECK(((uintptr_t)o & 63) == 0, "CPU %d's copy starts a cache line", cpu);
+		if (cpu)
+			H_CHECK((char *)o - (char *)per_cpu_ptr(pc.obj, cpu - 1) >= 64,
+				"CPUs %d and %d share no cache line", cpu - 1, cpu);
+	}
+	H_CHECK(this_cpu_ptr(pc.obj) == per_cpu_ptr(pc.obj, smp_processor_id()),
+		"this_cpu_ptr");
+	this_cpu_add(pc.obj->b[1], 5);
+	this_cpu_dec(pc.obj->b[1]);
+	H_CHECK(per_cpu_ptr(pc.obj, bwt_cpu())->b[1] == 4 && this_cpu_read(pc.obj->b[1]) == 4,
+		"this_cpu_add/dec on a member land in this CPU's copy");
+	this_cpu_write(pc.obj->b[1], 0);
+
+	H_CHECK(percpu_counter_init(&fbc, 5, GFP_KERNEL) == 0, "percpu_counter_init");
+	percpu_counter_add_batch(&fbc, 3, 4);
+	H_CHECK(percpu_counter_read(&fbc) == 5 && percpu_counter_sum(&fbc) == 8,
+		"below the batch: only this CPU's part changes");
+	H_CHECK(__percpu_counter_compare(&fbc, 8, 4) == 0 &&
+		__percpu_counter_compare(&fbc, 7, 4) == 1 &&
+		__percpu_counter_compare(&fbc, 9, 4) == -1,
+		"compare near the value: exact");
+	percpu_counter_add_batch(&fbc, 1, 4);
+	H_CHECK(percpu_counter_read(&fbc) == 9 && percpu_counter_sum(&fbc) == 9,
+		"at the batch: folded");
+	percpu_counter_add_local(&fbc, -20);
+	H_CHECK(percpu_counter_read(&fbc) == 9 && percpu_counter_sum(&fbc) == -11 &&
+		percpu_counter_sum_positive(&fbc) == 0, "add_local, sum_positive");
+	H_CHECK(__percpu_counter_compare(&fbc, 1000000, 4) == -1, "compare far away");
+	percpu_counter_set(&fbc, 7);
+	H_CHECK(percpu_counter_read(&fbc) == 7 && percpu_counter_sum(&fbc) == 7, "set");
+	percpu_counter_destroy(&fbc);
+	H_CHECK(!percpu_counter_initialized(&fbc), "destroyed");
+	percpu_counter_destroy(&fbc);
+
+	bwt_fail_nth(1);
+	H_CHECK(percpu_counter_init(&fbc, 0, GFP_KERNEL) == -ENOMEM &&
+		!percpu_counter_initialized(&fbc), "percpu_counter_init fails cleanly");
+	bwt_fail_nth(1);
+	H_CHECK(!alloc_percpu(u64), "alloc_percpu fails under fail-nth");
+	bwt_fail_nth(0);
+
+	/* More threads than CPUs: some share one, and nothing is lost. */
+	pc.threads = min(2 * ncpu + 1, (int)ARRAY_SIZE(th));
+	H_CHECK(percpu_counter_init(&pc.fbc, 0, GFP_KERNEL) == 0, "percpu_counter_init");
+	pthread_barrier_init(&pc.start, NULL, pc.threads + 1);
+	for (i = 0; i < pc.threads; i++)
+		pthread_create(&th[i], NULL, pcpu_worker, NULL);
+	pthread_barrier_wait(&pc.start);
+	/* A fold moves a CPU's part into ->count at once: no sum sees it in neither. */
+	while (__atomic_load_n(&pc.done, __ATOMIC_RELAXED) < pc.threads) {
+		sum = percpu_counter_sum(&pc.fbc);
+		drops += sum < prev;
+		prev = sum;
+		sums++;
+	}
+	for (i = 0; i < pc.threads; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&pc.start);
+	h_diag("percpu: %d threads on %d CPUs, %ld sums meanwhile", pc.threads, ncpu, sums);
+	H_CHECK(!drops, "sums of a counter that only grows never fell (%ld times)", drops);
+	H_CHECK(percpu_counter_sum(&pc.fbc) == (s64)pc.threads * PCPU_ROUNDS,
+		"exact at rest: %lld", (long long)percpu_counter_sum(&pc.fbc));
+	for_each_possible_cpu(cpu) {
+		total += per_cpu_ptr(pc.obj, cpu)->a;
+		used += pc.cpu_used[cpu % CONFIG_NR_CPUS];
+	}
+	H_CHECK(total == (u64)pc.threads * PCPU_ROUNDS, "this_cpu_inc lost nothing: %llu",
+		(unsigned long long)total);
+	H_CHECK(used == min(ncpu, CONFIG_NR_CPUS), "threads spread over every CPU (%d of %d)",
+		used, ncpu);
+	percpu_counter_destroy(&pc.fbc);
+	free_percpu(pc.obj);
+	H_CHECK(bwt_live_objects() == live0, "per-CPU memory freed");
+	h_ok(h_failures == before,
+	     "per-CPU data and percpu_counter: layout, this_cpu ops, folds, exact sums, fail-nth");
+}
+
 static int reader_state;	/* 1: in section, 2: may leave, 3: left */
 static int cb_ran;
 
@@ -191,6 +320,7 @@ int main(void)
 	test_cmpxchg();
 	test_bits();
 	test_alloc();
+	test_percpu();
 	fprintf(stderr, "# the next four complaints are expected\n");
 	test_rcu();
 	h_check_complaints("shimtest");

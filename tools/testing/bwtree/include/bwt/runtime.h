@@ -31,6 +31,7 @@ struct bwt_task {
 	unsigned long fail_nowait; /* of those, ones that could not sleep */
 	unsigned long alloc_calls; /* allocation attempts, monotonic */
 	u64 rand_state[2];	/* get_random_*() */
+	int cpu;		/* bwt_cpu() + 1; 0 until the first call */
 	int pid;
 	char comm[16];
 };
@@ -86,8 +87,16 @@ void bwt_rcu_ownimpl_wait(void);
 /* Misc (lib/misc.c) */
 u64 bwt_random_u64(void);
 void bwt_random_seed(u64 seed);		/* this thread */
-int bwt_cpu(void);
 int bwt_nr_cpus(void);
+
+/* The thread's CPU, smp_processor_id() (lib/percpu.c). */
+int bwt_cpu_assign(void);
+static __always_inline int bwt_cpu(void)
+{
+	int cpu = bwt_task.cpu;
+
+	return likely(cpu) ? cpu - 1 : bwt_cpu_assign();
+}
 
 /*
  * Pause points (lib/misc.c): the core calls bwt_pause_point(name) at chosen

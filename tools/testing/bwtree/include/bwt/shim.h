@@ -507,6 +507,9 @@ struct module;
 #define bwt_pause_point(name)		bwt_pause_hit(#name)
 #endif
 
+/* Per-CPU data and percpu_counter, on the macros above. */
+#include <bwt/percpu.h>
+
 /*
  * Last, after every include: glibc's <assert.h> (also included by liburcu)
  * redefines static_assert as _Static_assert, and the kernel's takes one
