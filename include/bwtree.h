@@ -85,7 +85,8 @@ struct bwtree_params {
  * @count: keys in the tree
  * @height: levels, 1 when the root is a leaf
  * @pages: page IDs in use
- * @bytes: bytes of records and mapping table in use
+ * @bytes: bytes of records, mapping table and the tree's own structures
+ *	in use
  * @consolidations: chains replaced by a new base node
  * @splits: node splits, the root's included
  * @merges: node merges, the root collapse included

@@ -19,6 +19,8 @@
 #include <linux/slab.h>
 #include <linux/limits.h>
 #include <linux/prefetch.h>
+#include <linux/percpu.h>
+#include <linux/percpu_counter.h>
 #include <bwtree.h>
 
 /*
@@ -296,26 +298,65 @@ struct bwt_map {
 	struct bwt_map_seg *seg[BWT_MAP_SEGS];
 	atomic64_t next_pid;
 	atomic64_t free_head;		/* tag << 32 | pid, U32_MAX: empty */
-	atomic64_t in_use;
 };
 
-/* Statistics kept per tree; see &struct bwtree_stats. */
-struct bwt_counters {
-	atomic64_t records[BWTREE_NR_KINDS];
-	atomic64_t consolidations;
-	atomic64_t splits;
-	atomic64_t merges;
-	atomic64_t cas_failures;
-	atomic64_t retries;
-	atomic64_t reader_yields;
-	atomic_t longest_chain;
-};
+/**
+ * DOC: Counters
+ *
+ * The counters a write bumps are per CPU and summed only when read, so
+ * writers on different CPUs share no counter's cache line (but for the
+ * rare writes named below).
+ *
+ * - Statistics: a &struct bwtree_stats per CPU, of which the counted
+ *   fields are used (records, pages, consolidations, splits, merges,
+ *   cas_failures, retries, reader_yields); bwt_stat_inc() and friends,
+ *   this_cpu operations, one line at every site; bwtree_get_stats() adds
+ *   up every possible CPU's copy.  A copy may wrap below zero (a record
+ *   counted on one CPU and retired on another); the sum is right modulo
+ *   2^64, and exact when no update is in flight (a 32-bit kernel may read
+ *   a copy torn while it is written: statistics only).  longest_chain is
+ *   not per CPU: a maximum that is only raised, so written a few dozen
+ *   times in a tree's life, and read by each write from a line that stays
+ *   shared.
+ * - The key count (@count of &struct bwtree) is a percpu_counter with the
+ *   local batch (PERCPU_COUNTER_LOCAL_BATCH): a CPU folds into the shared
+ *   total only past 2^31 keys of its own, and bwtree_count() is
+ *   percpu_counter_sum(), exact when no update is in flight.
+ * - The byte charge (@bytes) is a percpu_counter with batch
+ *   BWT_BYTES_BATCH: each CPU holds less than that many bytes of the
+ *   charge, so the shared total is off by less than BWT_BYTES_BATCH *
+ *   num_online_cpus(), and a CPU writes the shared line once per
+ *   BWT_BYTES_BATCH bytes of net charge (some 700 deltas).
+ *   Both are changed in process context only (RCU callbacks free memory
+ *   already uncharged): percpu_counter_add_batch() of 6.1 is not safe
+ *   against an interrupt that adds to the same counter.
+ *
+ * The memory limits stay exact: a write compares the charge with the limit
+ * through __percpu_counter_compare() with the same batch, which decides
+ * from the shared total when that is further from the limit than the error
+ * bound, and otherwise from the exact sum.  So a write is refused exactly
+ * when the charge, summed at the check, has reached the limit, as with one
+ * shared atomic; the price is a sum over the CPUs (under the counter's lock)
+ * for every write while the charge is within BWT_BYTES_BATCH *
+ * num_online_cpus() of a limit.  As before, writes that passed the check
+ * may still allocate what they need, so a tree may pass its limit by what
+ * the writers in flight allocate: a few base nodes and deltas each, or a
+ * new segment of the mapping table.
+ */
+#define BWT_BYTES_BATCH		(64 * 1024)
+
+/*
+ * Count a statistic on this CPU, one line at every site:
+ * bwt_stat_inc(tree, splits), bwt_stat_dec(tree, records[kind]).
+ */
+#define bwt_stat_add(tree, field, n)	this_cpu_add((*(tree)->stats).field, (n))
+#define bwt_stat_sub(tree, field, n)	this_cpu_sub((*(tree)->stats).field, (n))
+#define bwt_stat_inc(tree, field)	this_cpu_inc((*(tree)->stats).field)
+#define bwt_stat_dec(tree, field)	this_cpu_dec((*(tree)->stats).field)
 
 /**
  * struct bwtree - one tree
  * @map: the mapping table
- * @count: keys in the tree
- * @bytes: bytes of records and table charged to the tree
  * @max_bytes: inserts fail with -ENOSPC once @bytes reaches this (0: none)
  * @account: shared account also charged, or NULL
  * @leaf_max: most keys in a leaf before it splits
@@ -323,12 +364,17 @@ struct bwt_counters {
  * @leaf_min: a leaf with fewer keys merges
  * @inner_min: an inner node with fewer children merges
  * @chain_max: longest delta chain before consolidation
- * @stats: counters
+ * @stats: statistics, per CPU (see DOC: Counters)
+ * @longest_chain: longest delta chain seen, only ever raised
+ * @count: keys in the tree
+ * @bytes: bytes of records, table and the tree itself charged to the tree
+ *
+ * After bwtree_create() only the mapping table's pid allocator, the
+ * percpu_counters' rare folds and a new @longest_chain write here; see
+ * DOC: Counters.
  */
 struct bwtree {
 	struct bwt_map map;
-	atomic64_t count;
-	atomic_long_t bytes;
 	unsigned long max_bytes;
 	struct bwtree_account *account;
 	unsigned int leaf_max;
@@ -336,8 +382,17 @@ struct bwtree {
 	unsigned int leaf_min;
 	unsigned int inner_min;
 	unsigned int chain_max;
-	struct bwt_counters stats;
+	struct bwtree_stats __percpu *stats;
+	atomic_t longest_chain;
+	struct percpu_counter count;
+	struct percpu_counter bytes;
 };
+
+/* Keys added (@n > 0) or removed (@n < 0): see DOC: Counters. */
+static inline void bwt_count_add(struct bwtree *tree, s64 n)
+{
+	percpu_counter_add_local(&tree->count, n);
+}
 
 struct bwt_bag {
 	s64 *keys;
@@ -495,6 +550,12 @@ void bwt_chain_free_now(struct bwtree *tree, struct bwt_rec *top);
 void bwt_one_retire(struct bwtree *tree, struct bwt_rec *rec);
 void bwt_charge(struct bwtree *tree, long bytes);
 
+/* counter.c */
+int bwt_counters_init(struct bwtree *tree);
+void bwt_counters_destroy(struct bwtree *tree);
+size_t bwt_counters_size(void);
+void bwt_stats_sum(struct bwtree *tree, struct bwtree_stats *stats);
+
 /* mapping.c */
 struct bwt_rec __rcu **bwt_map_slot(struct bwt_map *map, u64 pid);
 int bwt_map_init(struct bwtree *tree);
@@ -569,7 +630,7 @@ static inline bool bwt_cas(struct bwtree *tree, u64 pid, struct bwt_rec *old,
 	if (unrcu_pointer(cmpxchg(slot, RCU_INITIALIZER(old),
 				  RCU_INITIALIZER(new))) == old)
 		return true;
-	atomic64_inc(&tree->stats.cas_failures);
+	bwt_stat_inc(tree, cas_failures);
 	return false;
 }
 

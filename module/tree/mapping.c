@@ -90,7 +90,7 @@ int bwt_map_init(struct bwtree *tree)
 
 	atomic64_set(&map->next_pid, 1);	/* pid 0 is the root */
 	atomic64_set(&map->free_head, BWT_FREE_EMPTY);
-	atomic64_set(&map->in_use, 1);
+	bwt_stat_inc(tree, pages);	/* the root's */
 	return bwt_map_grow(tree, BWT_ROOT, GFP_KERNEL);
 }
 
@@ -169,7 +169,7 @@ int bwt_pid_alloc(struct bwtree *tree, u64 *pid, gfp_t gfp)
 		 */
 		if (atomic64_try_cmpxchg(&map->free_head, &head, next)) {
 			*pid = top;
-			atomic64_inc(&map->in_use);
+			bwt_stat_inc(tree, pages);
 			return 0;
 		}
 	}
@@ -190,7 +190,7 @@ int bwt_pid_alloc(struct bwtree *tree, u64 *pid, gfp_t gfp)
 		return ret;
 	}
 	*pid = p;
-	atomic64_inc(&map->in_use);
+	bwt_stat_inc(tree, pages);
 	return 0;
 }
 
@@ -207,7 +207,7 @@ void bwt_pid_free(struct bwtree *tree, u64 pid)
 	s64 head = atomic64_read(&map->free_head);
 	s64 new;
 
-	atomic64_dec(&map->in_use);
+	bwt_stat_dec(tree, pages);
 	do {
 		WRITE_ONCE(*bwt_map_next_free(map, pid), (u32)head);
 		new = pid | ((((u64)head >> 32) + 1) << 32);
@@ -241,7 +241,7 @@ void bwt_pid_retire(struct bwtree *tree, u64 pid, struct bwt_rec *rd)
 	rd->rm.tree = tree;
 	rd->rm.pid = pid;
 	WRITE_ONCE(rd->dead, 1);
-	atomic64_dec(&tree->stats.records[rd->kind]);
+	bwt_stat_dec(tree, records[rd->kind]);
 	bwt_rec_uncharge(tree, rd);
 	call_rcu(&rd->rcu, bwt_pid_rcu);
 }

@@ -238,7 +238,7 @@ void bwt_op_finish(struct bwt_op *op)
 			bwt_pid_free(tree, op->pid[i]);
 	bwt_scratch_free(&op->scratch, &op->gather);
 	if (op->restarts)
-		atomic64_add(op->restarts, &tree->stats.retries);
+		bwt_stat_add(tree, retries, op->restarts);
 }
 
 /**

@@ -128,7 +128,7 @@ static size_t bwt_rec_size(const struct bwt_rec *rec)
 
 void bwt_charge(struct bwtree *tree, long bytes)
 {
-	atomic_long_add(bytes, &tree->bytes);
+	percpu_counter_add_batch(&tree->bytes, bytes, BWT_BYTES_BATCH);
 	if (tree->account)
 		atomic_long_add(bytes, &tree->account->bytes);
 }
@@ -216,7 +216,7 @@ static void bwt_chain_mark_retired(struct bwtree *tree, struct bwt_rec *top)
 	while (bwt_chain_next(&it)) {
 		rec = (struct bwt_rec *)it.at.rec;
 		WRITE_ONCE(rec->dead, 1);
-		atomic64_dec(&tree->stats.records[rec->kind]);
+		bwt_stat_dec(tree, records[rec->kind]);
 		bwt_rec_uncharge(tree, rec);
 	}
 }
@@ -243,7 +243,7 @@ void bwt_chain_retire(struct bwtree *tree, struct bwt_rec *top)
 void bwt_one_retire(struct bwtree *tree, struct bwt_rec *rec)
 {
 	WRITE_ONCE(rec->dead, 1);
-	atomic64_dec(&tree->stats.records[rec->kind]);
+	bwt_stat_dec(tree, records[rec->kind]);
 	bwt_rec_uncharge(tree, rec);
 	call_rcu(&rec->rcu, bwt_one_rcu);
 }

@@ -243,7 +243,7 @@ int bwtree_scan_batch(struct bwtree *tree, s64 lo, s64 hi, unsigned int flags,
 						  2 * tree->leaf_max + 8,
 						  GFP_KERNEL);
 		} else if (res == BWT_RESTART) {
-			atomic64_inc(&tree->stats.reader_yields);
+			bwt_stat_inc(tree, reader_yields);
 		} else if (res == BWT_BROKEN) {
 			ret = -EUCLEAN;
 		} else if (sc.finished || sc.more) {

@@ -183,8 +183,8 @@ enum bwt_res bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
 	if (!bwt_cas(tree, pid, top, b))
 		return BWT_RESTART;
 	op->base[BWT_BASE_NEW] = NULL;
-	atomic64_inc(&tree->stats.records[b->kind]);
-	atomic64_inc(&tree->stats.consolidations);
+	bwt_stat_inc(tree, records[b->kind]);
+	bwt_stat_inc(tree, consolidations);
 	bwt_chain_retire(tree, top);
 	return BWT_DONE;
 }
@@ -319,9 +319,9 @@ static enum bwt_res bwt_split_root(struct bwt_op *op, struct bwt_pos *pos,
 	op->base[BWT_BASE_ROOT] = NULL;
 	op->pid[BWT_PID_LEFT] = BWT_NIL;
 	op->pid[BWT_PID_RIGHT] = BWT_NIL;
-	atomic64_add(2, &tree->stats.records[l->kind]);
-	atomic64_inc(&tree->stats.records[BWTREE_INNER]);
-	atomic64_inc(&tree->stats.splits);
+	bwt_stat_add(tree, records[l->kind], 2);
+	bwt_stat_inc(tree, records[BWTREE_INNER]);
+	bwt_stat_inc(tree, splits);
 	bwt_chain_retire(tree, top);
 	return BWT_DONE;
 }
@@ -413,8 +413,8 @@ enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos, s64 key)
 	op->base[BWT_BASE_NEW] = NULL;
 	op->base[BWT_BASE_RIGHT] = NULL;
 	op->pid[BWT_PID_RIGHT] = BWT_NIL;
-	atomic64_add(2, &tree->stats.records[l->kind]);
-	atomic64_inc(&tree->stats.splits);
+	bwt_stat_add(tree, records[l->kind], 2);
+	bwt_stat_inc(tree, splits);
 	bwt_chain_retire(tree, top);
 	/* @top stays readable until this RCU section ends. */
 	bwt_descend_to_sep(op, sep, l->level);
@@ -520,7 +520,7 @@ enum bwt_res bwt_post_index(struct bwt_op *op, struct bwt_pos *pos)
 		bwt_op_undelta(op, d);
 		return BWT_RESTART;
 	}
-	atomic64_inc(&tree->stats.records[BWTREE_INDEX]);
+	bwt_stat_inc(tree, records[BWTREE_INDEX]);
 	bwt_note_chain(tree, d->depth);
 	pos->ptop = d;
 	return BWT_DONE;
@@ -606,7 +606,7 @@ static enum bwt_res bwt_post_fence(struct bwt_op *op, struct bwt_pos *pp,
 		bwt_op_undelta(op, d);
 		return BWT_RESTART;
 	}
-	atomic64_inc(&tree->stats.records[BWTREE_INDEX]);
+	bwt_stat_inc(tree, records[BWTREE_INDEX]);
 	bwt_note_chain(tree, d->depth);
 	pp->top = d;
 	return BWT_DONE;
@@ -640,7 +640,7 @@ static enum bwt_res bwt_post_index_del(struct bwt_op *op, struct bwt_pos *pp,
 		bwt_op_undelta(op, d);
 		return BWT_RESTART;
 	}
-	atomic64_inc(&tree->stats.records[BWTREE_INDEX_DEL]);
+	bwt_stat_inc(tree, records[BWTREE_INDEX_DEL]);
 	bwt_note_chain(tree, d->depth);
 	return BWT_DONE;
 }
@@ -682,8 +682,8 @@ static enum bwt_res bwt_help_collapse(struct bwt_op *op, u64 pid,
 	bwt_pause_point(collapse_installed);
 	/* As above; the copy is in place, whoever says so first. */
 	atomic_cmpxchg(&rd->rm.state, BWT_RM_PENDING, BWT_RM_COMMITTED);
-	atomic64_inc(&tree->stats.records[copy->kind]);
-	atomic64_inc(&tree->stats.merges);
+	bwt_stat_inc(tree, records[copy->kind]);
+	bwt_stat_inc(tree, merges);
 	bwt_chain_retire(tree, root);
 	bwt_chain_retire(tree, rd->next);
 	bwt_pid_retire(tree, pid, rd);
@@ -799,8 +799,8 @@ merge:
 		bwt_op_undelta(op, d);
 		return BWT_RESTART;
 	}
-	atomic64_inc(&tree->stats.records[BWTREE_MERGE]);
-	atomic64_inc(&tree->stats.merges);
+	bwt_stat_inc(tree, records[BWTREE_MERGE]);
+	bwt_stat_inc(tree, merges);
 	bwt_note_chain(tree, d->depth);
 	bwt_pid_retire(tree, pid, rd);
 	return BWT_DONE;
@@ -818,7 +818,7 @@ unfreeze:
 	x = rd->rm.thaw;
 	if (!bwt_cas(tree, pid, rd, x))
 		return BWT_DONE;	/* another helper unfroze it */
-	atomic64_inc(&tree->stats.records[x->kind]);
+	bwt_stat_inc(tree, records[x->kind]);
 	bwt_one_retire(tree, rd->next);
 	bwt_one_retire(tree, rd);
 	return BWT_DONE;
@@ -910,7 +910,7 @@ static enum bwt_res bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 		return BWT_RESTART;
 	}
 	op->base[BWT_BASE_NEW] = NULL;
-	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
+	bwt_stat_inc(tree, records[BWTREE_REMOVE]);
 	bwt_pause_point(collapse_frozen);
 	return bwt_help_collapse(op, pid, rd);
 }
@@ -1027,7 +1027,7 @@ enum bwt_res bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 	/* From here on @thaw may be published or freed by another helper. */
 	if (thaw_base)
 		op->base[BWT_BASE_NEW] = NULL;
-	atomic64_inc(&tree->stats.records[BWTREE_REMOVE]);
+	bwt_stat_inc(tree, records[BWTREE_REMOVE]);
 	bwt_pause_point(merge_frozen);
 	/*
 	 * If this attempt cannot finish the merge, the next one (or any

@@ -25,11 +25,11 @@ static unsigned int bwt_min_of(unsigned int max, unsigned int floor)
 
 void bwt_note_chain(struct bwtree *tree, unsigned int depth)
 {
-	int cur = atomic_read(&tree->stats.longest_chain);
+	int cur = atomic_read(&tree->longest_chain);
 
 	/* A statistic, only ever raised: any ordering, no ABA to care about. */
 	while (depth > cur)
-		if (atomic_try_cmpxchg(&tree->stats.longest_chain, &cur, depth))
+		if (atomic_try_cmpxchg(&tree->longest_chain, &cur, depth))
 			break;
 }
 
@@ -83,6 +83,9 @@ struct bwtree *bwtree_create(const struct bwtree_params *params)
 	tree = kzalloc(sizeof(*tree), GFP_KERNEL);
 	if (!tree)
 		return ERR_PTR(-ENOMEM);
+	ret = bwt_counters_init(tree);
+	if (ret)
+		goto err_counters;
 	tree->leaf_max = p->leaf_max ? p->leaf_max : BWT_DEF_LEAF_MAX;
 	tree->inner_max = p->inner_max ? p->inner_max : BWT_DEF_INNER_MAX;
 	tree->chain_max = p->chain_max ? p->chain_max : BWT_DEF_CHAIN_MAX;
@@ -90,7 +93,7 @@ struct bwtree *bwtree_create(const struct bwtree_params *params)
 	tree->inner_min = bwt_min_of(tree->inner_max, 2);
 	tree->max_bytes = p->max_bytes;
 	tree->account = p->account;
-	bwt_charge(tree, sizeof(*tree));
+	bwt_charge(tree, sizeof(*tree) + bwt_counters_size());
 
 	ret = bwt_map_init(tree);
 	if (ret)
@@ -105,12 +108,14 @@ struct bwtree *bwtree_create(const struct bwtree_params *params)
 	root->hinf = 1;
 	root->right = BWT_NIL;
 	rcu_assign_pointer(*bwt_map_slot(&tree->map, BWT_ROOT), root);
-	atomic64_inc(&tree->stats.records[BWTREE_LEAF]);
+	bwt_stat_inc(tree, records[BWTREE_LEAF]);
 	return tree;
 
 err_map:
 	bwt_map_destroy(tree);
-	bwt_charge(tree, -(long)sizeof(*tree));
+	bwt_charge(tree, -(long)(sizeof(*tree) + bwt_counters_size()));
+	bwt_counters_destroy(tree);
+err_counters:
 	kfree(tree);
 	return ERR_PTR(ret);
 }
@@ -132,8 +137,9 @@ void bwtree_destroy(struct bwtree *tree)
 	/* Callbacks that free page IDs write to the tree's table. */
 	rcu_barrier();
 	bwt_map_destroy(tree);
-	bwt_charge(tree, -(long)sizeof(*tree));
-	WARN_ON_ONCE(atomic_long_read(&tree->bytes));
+	bwt_charge(tree, -(long)(sizeof(*tree) + bwt_counters_size()));
+	WARN_ON_ONCE(percpu_counter_sum(&tree->bytes));
+	bwt_counters_destroy(tree);
 	kfree(tree);
 }
 EXPORT_SYMBOL_GPL(bwtree_destroy);
@@ -151,12 +157,14 @@ struct bwt_wres {
 	bool underflow;
 };
 
+/* Exact at the limit: see DOC: Counters. */
 static bool bwt_over_limit(struct bwtree *tree)
 {
 	long limit;
 
 	if (tree->max_bytes &&
-	    atomic_long_read(&tree->bytes) >= (long)tree->max_bytes)
+	    __percpu_counter_compare(&tree->bytes, tree->max_bytes,
+				     BWT_BYTES_BATCH) >= 0)
 		return true;
 	if (!tree->account)
 		return false;
@@ -246,12 +254,12 @@ static enum bwt_res __bwt_write(struct bwt_op *op, enum bwt_write w, s64 key,
 		bwt_op_undelta(op, d);
 		return BWT_RESTART;
 	}
-	atomic64_inc(&tree->stats.records[d->kind]);
+	bwt_stat_inc(tree, records[d->kind]);
 	bwt_note_chain(tree, d->depth);
 	if (w == BWT_W_DELETE)
-		atomic64_dec(&tree->count);
+		bwt_count_add(tree, -1);
 	else if (!present)
-		atomic64_inc(&tree->count);
+		bwt_count_add(tree, 1);
 	res->err = 0;
 	res->underflow = w == BWT_W_DELETE && pos.pid != BWT_ROOT &&
 			 d->count < tree->leaf_min;
@@ -440,7 +448,7 @@ int bwtree_lookup(struct bwtree *tree, s64 key, u64 *value)
 		rcu_read_unlock();
 		if (likely(leaf))
 			break;
-		atomic64_inc(&tree->stats.reader_yields);
+		bwt_stat_inc(tree, reader_yields);
 		cpu_relax();
 	}
 	return found ? 0 : -ENOENT;
@@ -451,14 +459,14 @@ EXPORT_SYMBOL_GPL(bwtree_lookup);
  * bwtree_count() - the number of keys
  * @tree: the tree
  *
- * Exact when no update is in flight; O(1).
+ * Exact when no update is in flight: a sum over the CPUs, O(CPUs).
  *
  * Context: any.
  * Return: the number of keys.
  */
 u64 bwtree_count(struct bwtree *tree)
 {
-	return atomic64_read(&tree->count);
+	return percpu_counter_sum_positive(&tree->count);
 }
 EXPORT_SYMBOL_GPL(bwtree_count);
 
@@ -467,29 +475,21 @@ EXPORT_SYMBOL_GPL(bwtree_count);
  * @tree: the tree
  * @stats: where to put them
  *
+ * Sums over the CPUs, O(CPUs): each figure is exact when no update is in
+ * flight.
+ *
  * Context: any.
  */
 void bwtree_get_stats(struct bwtree *tree, struct bwtree_stats *stats)
 {
-	struct bwt_counters *c = &tree->stats;
-	unsigned int i;
-
 	memset(stats, 0, sizeof(*stats));
-	for (i = 0; i < BWTREE_NR_KINDS; i++)
-		stats->records[i] = atomic64_read(&c->records[i]);
-	stats->count = atomic64_read(&tree->count);
+	bwt_stats_sum(tree, stats);
+	stats->count = bwtree_count(tree);
 	rcu_read_lock();
 	stats->height = bwt_read(tree, BWT_ROOT)->level + 1;
 	rcu_read_unlock();
-	stats->pages = atomic64_read(&tree->map.in_use);
-	stats->bytes = atomic_long_read(&tree->bytes);
-	stats->consolidations = atomic64_read(&c->consolidations);
-	stats->splits = atomic64_read(&c->splits);
-	stats->merges = atomic64_read(&c->merges);
-	stats->cas_failures = atomic64_read(&c->cas_failures);
-	stats->retries = atomic64_read(&c->retries);
-	stats->reader_yields = atomic64_read(&c->reader_yields);
-	stats->longest_chain = atomic_read(&c->longest_chain);
+	stats->bytes = percpu_counter_sum_positive(&tree->bytes);
+	stats->longest_chain = atomic_read(&tree->longest_chain);
 }
 EXPORT_SYMBOL_GPL(bwtree_get_stats);
 

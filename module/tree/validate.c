@@ -155,9 +155,9 @@ static int bwt_check_levels(struct bwt_check *c)
 		}
 		start = first_child;
 	}
-	if (c->keys != atomic64_read(&tree->count)) {
-		bwt_bad("%llu keys in leaves, count says %lld", c->keys,
-			(long long)atomic64_read(&tree->count));
+	if (c->keys != bwtree_count(tree)) {
+		bwt_bad("%llu keys in leaves, count says %llu", c->keys,
+			bwtree_count(tree));
 		return -EUCLEAN;
 	}
 	return 0;

@@ -136,7 +136,7 @@ static struct bwt_rec *mk_node(unsigned int level, s64 low, s64 high,
 	b->right = right;
 	memcpy(b->keys, keys, n * sizeof(s64));
 	memcpy(bwt_vals(b), vals, n * sizeof(u64));
-	atomic64_inc(&tree->stats.records[b->kind]);
+	bwt_stat_inc(tree, records[b->kind]);
 	return b;
 }
 
@@ -146,7 +146,7 @@ static void set_slot(u64 pid, struct bwt_rec *rec)
 	struct bwt_rec *old = rcu_dereference_protected(*slot, 1);
 
 	if (old) {
-		atomic64_dec(&tree->stats.records[old->kind]);
+		bwt_stat_dec(tree, records[old->kind]);
 		bwt_rec_free_now(tree, old);
 	}
 	rcu_assign_pointer(*slot, rec);
@@ -169,7 +169,7 @@ static struct bwt_rec *mk_leaf(s64 low, s64 high, bool hinf, u64 right,
 
 	for (i = 0; i < n; i++)
 		vals[i] = h_value(keys[i], 1);
-	atomic64_add(n, &tree->count);
+	bwt_count_add(tree, n);
 	return mk_node(0, low, high, hinf, right, n, keys, vals);
 }
 
@@ -857,7 +857,7 @@ static void scenario_reader_bound(void)
 	     st.reader_yields);
 	/* X gets the record: A's keys and B's, one leaf. */
 	set_slot(px, mk_leaf(S64_MIN, 0, true, BWT_NIL, 2, (s64[]){ 10, 150 }));
-	atomic64_sub(2, &tree->count);	/* A and B are unreachable now */
+	bwt_count_add(tree, -2);	/* A and B are unreachable now */
 	if (!bwt_pause_wait_done(&l.pause, 3.0) ||
 	    !bwt_pause_wait_done(&sc.pause, 3.0)) {
 		h_ok(false, "%s: readers finish on a repaired route", name);
