@@ -14,6 +14,7 @@
 
 #include <linux/types.h>
 #include <linux/atomic.h>
+#include <linux/percpu_counter.h>
 
 struct bwtree;
 
@@ -49,11 +50,16 @@ enum bwtree_kind {
 
 /**
  * struct bwtree_account - memory shared by several trees, with a limit
- * @bytes: bytes charged now by every tree that points here
- * @limit: most bytes the trees may use together; 0 means no limit
+ * @bytes: bytes charged now by every tree that points here, a per-CPU
+ *	counter: read it with bwtree_account_bytes()
+ * @limit: most bytes the trees may use together; 0 means no limit.  The
+ *	owner may change it at any time with WRITE_ONCE().
+ *
+ * Set up with bwtree_account_init() before the first tree points here, and
+ * torn down with bwtree_account_destroy() after the last one is destroyed.
  */
 struct bwtree_account {
-	atomic_long_t bytes;
+	struct percpu_counter bytes;
 	long limit;
 };
 
@@ -137,6 +143,11 @@ typedef int (*bwtree_scan_fn)(void *arg, s64 key, u64 value);
 
 int bwtree_init(void);
 void bwtree_exit(void);
+
+int bwtree_account_init(struct bwtree_account *acct);
+void bwtree_account_destroy(struct bwtree_account *acct);
+long bwtree_account_bytes(struct bwtree_account *acct);
+bool bwtree_account_full(struct bwtree_account *acct);
 
 int bwtree_check_params(const struct bwtree_params *params);
 struct bwtree *bwtree_create(const struct bwtree_params *params);

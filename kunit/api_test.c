@@ -931,6 +931,12 @@ static void bwt_api_max_bytes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err, -ENOSPC);
 }
 
+/* A KUnit action: the account outlives the trees, which are later resources. */
+static void bwt_api_account_destroy(void *acct)
+{
+	bwtree_account_destroy(acct);
+}
+
 static void bwt_api_account(struct kunit *test)
 {
 	struct bwtree_account *acct;
@@ -942,7 +948,9 @@ static void bwt_api_account(struct kunit *test)
 
 	acct = kunit_kzalloc(test, sizeof(*acct), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, acct);
-	atomic_long_set(&acct->bytes, 0);
+	KUNIT_ASSERT_EQ(test, bwtree_account_init(acct), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, bwt_api_account_destroy,
+							acct), 0);
 	acct->limit = 0;
 	p.account = acct;
 	a = bwt_kunit_create(test, &p);
@@ -955,17 +963,17 @@ static void bwt_api_account(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bwt_api_fill(test, b, 0, 50, &err), 50U);
 	bwtree_get_stats(a, &sa);
 	bwtree_get_stats(b, &sb);
-	KUNIT_EXPECT_EQ(test, (u64)atomic_long_read(&acct->bytes), sa.bytes + sb.bytes);
+	KUNIT_EXPECT_EQ(test, (u64)bwtree_account_bytes(acct), sa.bytes + sb.bytes);
 	KUNIT_EXPECT_GT(test, sa.bytes, sb.bytes);
 
 	/* A limit shared by both: whichever grows stops at it. */
-	acct->limit = atomic_long_read(&acct->bytes) + 16 * 1024;
+	acct->limit = bwtree_account_bytes(acct) + 16 * 1024;
 	na = bwt_api_fill(test, a, 1000, 100000, &err);
 	KUNIT_EXPECT_EQ(test, err, -ENOSPC);
 	nb = bwt_api_fill(test, b, 1000, 100000, &err);
 	KUNIT_EXPECT_EQ(test, err, -ENOSPC);
 	kunit_info(test, "limit %ld: %u + %u more keys, %ld bytes\n", acct->limit,
-		   na, nb, atomic_long_read(&acct->bytes));
+		   na, nb, bwtree_account_bytes(acct));
 	KUNIT_EXPECT_GT(test, na, 0U);
 	KUNIT_EXPECT_LT(test, nb, 8U);
 	KUNIT_EXPECT_EQ(test, bwtree_count(a), 200ULL + na);
@@ -976,9 +984,9 @@ static void bwt_api_account(struct kunit *test)
 	/* Destroying the trees gives every byte back. */
 	bwt_kunit_destroy(test, a);
 	bwtree_get_stats(b, &sb);
-	KUNIT_EXPECT_EQ(test, (u64)atomic_long_read(&acct->bytes), sb.bytes);
+	KUNIT_EXPECT_EQ(test, (u64)bwtree_account_bytes(acct), sb.bytes);
 	bwt_kunit_destroy(test, b);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&acct->bytes), 0L);
+	KUNIT_EXPECT_EQ(test, bwtree_account_bytes(acct), 0L);
 }
 
 static void bwt_api_validate_dump(struct kunit *test)

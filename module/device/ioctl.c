@@ -194,7 +194,7 @@ static int bwdev_ioc_get_info(struct bwdev_ucmd *ucmd)
 	cmd->max_node = BWTREE_MAX_NODE;
 	cmd->max_chain = BWTREE_MAX_CHAIN;
 	cmd->max_bytes = max(READ_ONCE(bwdev_account.limit), 0L);
-	cmd->bytes = max(atomic_long_read(&bwdev_account.bytes), 0L);
+	cmd->bytes = bwtree_account_bytes(&bwdev_account);
 	return bwdev_respond(ucmd, sizeof(*cmd));
 }
 
@@ -206,7 +206,6 @@ static int bwdev_ioc_create(struct bwdev_ucmd *ucmd)
 	char name[BWTREE_IOC_NAME_MAX + 1];
 	struct bwtree_params params = {};
 	struct bwdev_tree *bt;
-	long limit;
 	int ret;
 
 	params.leaf_max = cmd->leaf_max;
@@ -229,8 +228,7 @@ static int bwdev_ioc_create(struct bwdev_ucmd *ucmd)
 	if (attach && bwdev_file_tree(ucmd->bf))
 		return -EBUSY;
 	/* The core checks limits on writes; a new tree is refused here. */
-	limit = READ_ONCE(bwdev_account.limit);
-	if (limit && atomic_long_read(&bwdev_account.bytes) >= limit)
+	if (bwtree_account_full(&bwdev_account))
 		return -ENOSPC;
 
 	bt = bwdev_tree_create(anon ? NULL : name, &params);

@@ -19,9 +19,7 @@
  * The memory all trees share, and its limit (the max_bytes parameter):
  * every tree's params.account points here.
  */
-struct bwtree_account bwdev_account = {
-	.bytes = ATOMIC_LONG_INIT(0),
-};
+struct bwtree_account bwdev_account;
 
 static bool bwdev_max_bytes_set;
 
@@ -74,9 +72,12 @@ static int __init bwtree_module_init(void)
 			   (long)min_t(u64, (u64)totalram_pages() << PAGE_SHIFT >> 2,
 				       LONG_MAX));
 
-	ret = bwtree_init();
+	ret = bwtree_account_init(&bwdev_account);
 	if (ret)
 		return ret;
+	ret = bwtree_init();
+	if (ret)
+		goto exit_account;
 	bwdev_debugfs_init();
 	ret = bwdev_sysfs_init();
 	if (ret)
@@ -91,6 +92,8 @@ exit_sysfs:
 exit_debugfs:
 	bwdev_debugfs_exit();
 	bwtree_exit();
+exit_account:
+	bwtree_account_destroy(&bwdev_account);
 	return ret;
 }
 
@@ -98,7 +101,8 @@ exit_debugfs:
  * Device first, so no file can be opened (none is open: each holds a
  * module reference); then the named trees, whose debugfs directories go
  * with them, and the debugfs root; then the core's caches, after
- * bwtree_exit()'s rcu_barrier().
+ * bwtree_exit()'s rcu_barrier(); last the account, which no tree is
+ * charged to any more.
  */
 static void __exit bwtree_module_exit(void)
 {
@@ -107,6 +111,7 @@ static void __exit bwtree_module_exit(void)
 	bwdev_debugfs_exit();
 	bwdev_sysfs_exit();
 	bwtree_exit();
+	bwtree_account_destroy(&bwdev_account);
 }
 
 module_init(bwtree_module_init);

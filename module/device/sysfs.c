@@ -55,7 +55,7 @@ static ssize_t anon_trees_show(struct kobject *kobj,
 static ssize_t bytes_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&bwdev_account.bytes));
+	return sysfs_emit(buf, "%ld\n", bwtree_account_bytes(&bwdev_account));
 }
 
 static ssize_t max_bytes_show(struct kobject *kobj,

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bwtree: the per-CPU counters of a tree (key count, byte charge,
- * statistics); see DOC: Counters in internal.h.
+ * statistics) and the shared memory account; see DOC: Counters in
+ * internal.h.
  *
- * Prefixes: bwt_counters_ and bwt_stats_ a tree's counters.  @tree is a
- * tree.
+ * Prefixes: bwtree_account_ the public account API, bwt_counters_ and
+ * bwt_stats_ a tree's counters.  @acct is an account, @tree a tree.
  */
 #include <linux/kernel.h>
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
 #include <linux/percpu_counter.h>
+#include <linux/export.h>
 #include <linux/bug.h>
 #include "internal.h"
 
@@ -94,3 +96,67 @@ void bwt_stats_sum(struct bwtree *tree, struct bwtree_stats *stats)
 		stats->reader_yields += READ_ONCE(c->reader_yields);
 	}
 }
+
+/**
+ * bwtree_account_init() - set up a memory account, with nothing charged
+ * @acct: the account; @acct->limit is left as it is
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int bwtree_account_init(struct bwtree_account *acct)
+{
+	return percpu_counter_init(&acct->bytes, 0, GFP_KERNEL);
+}
+EXPORT_SYMBOL_GPL(bwtree_account_init);
+
+/**
+ * bwtree_account_destroy() - free what bwtree_account_init() allocated
+ * @acct: the account; no tree may be charged to it any more
+ *
+ * Context: process context.
+ */
+void bwtree_account_destroy(struct bwtree_account *acct)
+{
+	if (!percpu_counter_initialized(&acct->bytes))
+		return;
+	WARN_ON_ONCE(percpu_counter_sum(&acct->bytes));
+	percpu_counter_destroy(&acct->bytes);
+}
+EXPORT_SYMBOL_GPL(bwtree_account_destroy);
+
+/**
+ * bwtree_account_bytes() - the bytes charged to an account
+ * @acct: the account
+ *
+ * The exact sum over the CPUs, not counting charges in flight; O(CPUs).
+ *
+ * Context: any.
+ * Return: the bytes, never negative.
+ */
+long bwtree_account_bytes(struct bwtree_account *acct)
+{
+	return percpu_counter_sum_positive(&acct->bytes);
+}
+EXPORT_SYMBOL_GPL(bwtree_account_bytes);
+
+/**
+ * bwtree_account_full() - has an account reached its limit?
+ * @acct: the account
+ *
+ * Exact as DOC: Counters says: cheap while the charge is far from the
+ * limit, a sum over the CPUs near it.
+ *
+ * Context: any.
+ * Return: true if the account has a limit and its bytes are at or past it.
+ */
+bool bwtree_account_full(struct bwtree_account *acct)
+{
+	/* The owner may change the limit at any time (a module parameter). */
+	long limit = READ_ONCE(acct->limit);
+
+	return limit &&
+	       __percpu_counter_compare(&acct->bytes, limit,
+					BWT_BYTES_BATCH) >= 0;
+}
+EXPORT_SYMBOL_GPL(bwtree_account_full);

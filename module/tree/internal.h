@@ -322,26 +322,27 @@ struct bwt_map {
  *   local batch (PERCPU_COUNTER_LOCAL_BATCH): a CPU folds into the shared
  *   total only past 2^31 keys of its own, and bwtree_count() is
  *   percpu_counter_sum(), exact when no update is in flight.
- * - The byte charge (@bytes) is a percpu_counter with batch
- *   BWT_BYTES_BATCH: each CPU holds less than that many bytes of the
- *   charge, so the shared total is off by less than BWT_BYTES_BATCH *
- *   num_online_cpus(), and a CPU writes the shared line once per
- *   BWT_BYTES_BATCH bytes of net charge (some 700 deltas).
+ * - The byte charge (@bytes, and &bwtree_account.bytes of a shared
+ *   account) is a percpu_counter with batch BWT_BYTES_BATCH: each CPU
+ *   holds less than that many bytes of the charge, so the shared total is
+ *   off by less than BWT_BYTES_BATCH * num_online_cpus(), and a CPU writes
+ *   the shared line once per BWT_BYTES_BATCH bytes of net charge (some 700
+ *   deltas).
  *   Both are changed in process context only (RCU callbacks free memory
  *   already uncharged): percpu_counter_add_batch() of 6.1 is not safe
  *   against an interrupt that adds to the same counter.
  *
- * The memory limits stay exact: a write compares the charge with the limit
- * through __percpu_counter_compare() with the same batch, which decides
- * from the shared total when that is further from the limit than the error
- * bound, and otherwise from the exact sum.  So a write is refused exactly
- * when the charge, summed at the check, has reached the limit, as with one
- * shared atomic; the price is a sum over the CPUs (under the counter's lock)
- * for every write while the charge is within BWT_BYTES_BATCH *
- * num_online_cpus() of a limit.  As before, writes that passed the check
- * may still allocate what they need, so a tree may pass its limit by what
- * the writers in flight allocate: a few base nodes and deltas each, or a
- * new segment of the mapping table.
+ * The memory limits (max_bytes, the account's limit) stay exact: a write
+ * compares each charge with its limit through __percpu_counter_compare()
+ * with the same batch, which decides from the shared total when that is
+ * further from the limit than the error bound, and otherwise from the
+ * exact sum.  So a write is refused exactly when the charge, summed at the
+ * check, has reached the limit, as with one shared atomic; the price is a
+ * sum over the CPUs (under the counter's lock) for every write while the
+ * charge is within BWT_BYTES_BATCH * num_online_cpus() of a limit.  As
+ * before, writes that passed the check may still allocate what they need,
+ * so a tree may pass its limit by what the writers in flight allocate: a
+ * few base nodes and deltas each, or a new segment of the mapping table.
  */
 #define BWT_BYTES_BATCH		(64 * 1024)
 

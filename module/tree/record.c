@@ -130,7 +130,8 @@ void bwt_charge(struct bwtree *tree, long bytes)
 {
 	percpu_counter_add_batch(&tree->bytes, bytes, BWT_BYTES_BATCH);
 	if (tree->account)
-		atomic_long_add(bytes, &tree->account->bytes);
+		percpu_counter_add_batch(&tree->account->bytes, bytes,
+					 BWT_BYTES_BATCH);
 }
 
 struct bwt_rec *bwt_delta_alloc(struct bwtree *tree, gfp_t gfp)

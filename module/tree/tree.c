@@ -160,17 +160,11 @@ struct bwt_wres {
 /* Exact at the limit: see DOC: Counters. */
 static bool bwt_over_limit(struct bwtree *tree)
 {
-	long limit;
-
 	if (tree->max_bytes &&
 	    __percpu_counter_compare(&tree->bytes, tree->max_bytes,
 				     BWT_BYTES_BATCH) >= 0)
 		return true;
-	if (!tree->account)
-		return false;
-	/* The device may change the limit at any time (a module parameter). */
-	limit = READ_ONCE(tree->account->limit);
-	return limit && atomic_long_read(&tree->account->bytes) >= limit;
+	return tree->account && bwtree_account_full(tree->account);
 }
 
 static const struct bwt_need bwt_one_delta = { .deltas = 1 };
