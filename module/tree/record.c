@@ -212,14 +212,16 @@ static void bwt_chain_mark_retired(struct bwtree *tree, struct bwt_rec *top)
 {
 	struct bwt_rec *rec;
 	struct bwt_chain it;
+	long bytes = 0;
 
 	bwt_chain_start(&it, top, S64_MIN, 0, true);
 	while (bwt_chain_next(&it)) {
 		rec = (struct bwt_rec *)it.at.rec;
 		WRITE_ONCE(rec->dead, 1);
 		bwt_stat_dec(tree, records[rec->kind]);
-		bwt_rec_uncharge(tree, rec);
+		bytes += bwt_rec_size(rec);
 	}
+	bwt_charge(tree, -bytes);	/* once for the chain */
 }
 
 /**
