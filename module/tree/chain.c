@@ -332,7 +332,7 @@ static enum bwt_res bwt_pick_pieces(const struct bwt_rec *top,
 					break;
 			if (i < g->nd)
 				break;	/* a newer delta decided this key */
-			if (g->nd == BWT_GATHER_MAX)
+			if (g->nd == g->max)
 				return BWT_SHORT;
 			g->delta[g->nd++] = rec;
 			break;
@@ -342,7 +342,7 @@ static enum bwt_res bwt_pick_pieces(const struct bwt_rec *top,
 			break;	/* the walk narrows the range */
 		case BWTREE_LEAF:
 		case BWTREE_INNER:
-			if (g->ns == ARRAY_SIZE(g->span))
+			if (g->ns == g->max)
 				return BWT_SHORT;
 			g->span[g->ns++] = it.at;
 			break;

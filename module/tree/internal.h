@@ -365,12 +365,27 @@ struct bwt_span {
 	bool hinf;
 };
 
+/*
+ * The pieces of a fold: @delta and @span have room for @max entries each;
+ * bwt_scratch_reserve() allocates them for BWT_GATHER_MAX, and a caller
+ * that folds only short chains may keep them on its stack
+ * (bwt_gather_init()).
+ */
 struct bwt_gather {
-	const struct bwt_rec *delta[BWT_GATHER_MAX];
-	struct bwt_span span[BWT_GATHER_MAX];
+	const struct bwt_rec **delta;
+	struct bwt_span *span;
+	unsigned int max;
 	unsigned int nd;
 	unsigned int ns;
 };
+
+/* Point @g at arrays of @max entries each. */
+static inline void bwt_gather_init(struct bwt_gather *g,
+				   const struct bwt_rec **delta,
+				   struct bwt_span *span, unsigned int max)
+{
+	*g = (struct bwt_gather){ .delta = delta, .span = span, .max = max };
+}
 
 /**
  * DOC: Walking a chain
