@@ -596,6 +596,8 @@ struct bwt_route {
 	u64 child;
 };
 
+int bwt_base_floor(const struct bwt_rec *b, s64 key);
+unsigned int bwt_base_ceil(const struct bwt_rec *b, s64 key);
 void bwt_chain_start(struct bwt_chain *it, const struct bwt_rec *top, s64 lo,
 		     s64 hi, bool hinf);
 bool bwt_chain_next(struct bwt_chain *it);
@@ -613,6 +615,9 @@ void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt);
 
 u64 bwt_route_child(const struct bwt_rec *rec, s64 key);
 
+enum bwt_res bwt_collect_range(const struct bwt_rec *top,
+			       const struct bwt_span *win, struct bwt_bag *bag,
+			       struct bwt_gather *g);
 enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 			 struct bwt_gather *g);
 void bwt_rec_init_delta(struct bwt_rec *d, const struct bwt_rec *top,
