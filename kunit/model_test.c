@@ -278,12 +278,25 @@ static void bwt_mt_params(struct kunit *test)
 	bwt_mt_run(test, &s->params, BWT_MT_KEYS / 2, 3000, 2, s - bwt_param_sets + 1);
 }
 
-/* Scans of every shape on a fixed, deep tree. */
+/*
+ * The trees bwt_mt_scans() runs on: a deep one of small nodes, and two of
+ * leaves larger than the pieces a scan folds a leaf with deltas in (48
+ * items, scan.c), one with chains short enough to fold on the stack, one
+ * with leaves too large and chains too long for that.
+ */
+static const struct bwt_param_set bwt_mt_shapes[] = {
+	{ "deep", { .leaf_max = 4, .inner_max = 4, .chain_max = 2 } },
+	{ "leaf96-chain6", { .leaf_max = 96, .inner_max = 8, .chain_max = 6 } },
+	{ "leaf512-chain64", { .leaf_max = 512, .inner_max = 8, .chain_max = 64 } },
+};
+
+KUNIT_ARRAY_PARAM(bwt_mt_shape, bwt_mt_shapes, bwt_mt_set_desc);
+
+/* Scans of every shape on a fixed tree. */
 static void bwt_mt_scans(struct kunit *test)
 {
-	const struct bwtree_params p = {
-		.leaf_max = 4, .inner_max = 4, .chain_max = 2,
-	};
+	const struct bwt_param_set *shape = test->param_value;
+	const struct bwtree_params p = shape->params;
 	struct bwt_mt *mt;
 	unsigned int i, f, max;
 	u64 v;
@@ -356,7 +369,7 @@ static void bwt_mt_scans(struct kunit *test)
 }
 
 static struct kunit_case bwt_mt_cases[] = {
-	KUNIT_CASE_SLOW(bwt_mt_scans),
+	BWT_CASE_PARAM_SLOW(bwt_mt_scans, bwt_mt_shape_gen_params),
 	BWT_CASE_PARAM_SLOW(bwt_mt_params, bwt_mt_set_gen_params),
 	KUNIT_CASE_SLOW(bwt_mt_random),
 	{}

@@ -226,6 +226,11 @@ TEST_F_TIMEOUT(model, scans, 120)
 					INT64_MAX, rev, 5));
 		EXPECT_EQ(0, scan_check(self->fd, &self->m, INT64_MIN,
 					INT64_MAX, rev, 4096));
+		/* The largest page the kernel copies through its stack, and one more. */
+		EXPECT_EQ(0, scan_check(self->fd, &self->m, INT64_MIN,
+					INT64_MAX, rev, 16));
+		EXPECT_EQ(0, scan_check(self->fd, &self->m, INT64_MIN,
+					INT64_MAX, rev, 17));
 		EXPECT_EQ(0, scan_check(self->fd, &self->m, -60, 60, rev, 1));
 		EXPECT_EQ(0, scan_check(self->fd, &self->m, 1, 2, rev, 8));
 		EXPECT_EQ(0, scan_check(self->fd, &self->m, 901, 1000000, rev,

@@ -412,11 +412,15 @@ static int bwdev_ioc_stats(struct bwdev_ucmd *ucmd)
 	return bwdev_respond(ucmd, sizeof(*cmd));
 }
 
+/* A SCAN of at most this many pairs copies them through the stack. */
+#define BWDEV_SCAN_STACK	16
+
 static int bwdev_ioc_scan(struct bwdev_ucmd *ucmd)
 {
 	struct bwtree_ioc_scan *cmd = ucmd->cmd;
 	void __user *upairs = u64_to_user_ptr(cmd->pairs);
-	struct bwtree_pair *pairs;
+	struct bwtree_pair few[BWDEV_SCAN_STACK];
+	struct bwtree_pair *pairs = few;
 	unsigned int flags = 0;
 	bool done = false;
 	size_t bytes;
@@ -431,9 +435,11 @@ static int bwdev_ioc_scan(struct bwdev_ucmd *ucmd)
 	/* Fail on a bad buffer whether or not the range holds keys. */
 	if (bwdev_check_writable(upairs, bytes))
 		return -EFAULT;
-	pairs = kvmalloc_array(cmd->max, sizeof(*pairs), GFP_KERNEL);
-	if (!pairs)
-		return -ENOMEM;
+	if (cmd->max > ARRAY_SIZE(few)) {
+		pairs = kvmalloc_array(cmd->max, sizeof(*pairs), GFP_KERNEL);
+		if (!pairs)
+			return -ENOMEM;
+	}
 	ret = bwtree_scan_batch(ucmd->bt->tree, cmd->lo, cmd->hi, flags, pairs,
 				cmd->max, &next, &done);
 	if (ret < 0)
@@ -448,7 +454,8 @@ static int bwdev_ioc_scan(struct bwdev_ucmd *ucmd)
 	cmd->next = done ? 0 : next;
 	ret = bwdev_respond(ucmd, sizeof(*cmd));
 free_pairs:
-	kvfree(pairs);
+	if (pairs != few)
+		kvfree(pairs);
 	return ret;
 }
 

@@ -12,13 +12,18 @@
 #include <linux/prefetch.h>
 #include "internal.h"
 
-/*
- * Index of the last key <= @key in a base node, or -1.  Branch-free: each
- * step halves the window with a conditional move, and prefetches both
- * places the next step may look at, so the cache misses of a large node
- * overlap instead of following each other.
+/**
+ * bwt_base_floor() - where a key falls in a base node
+ * @b: the base node
+ * @key: the key
+ *
+ * Branch-free: each step halves the window with a conditional move, and
+ * prefetches both places the next step may look at, so the cache misses
+ * of a large node overlap instead of following each other.
+ *
+ * Return: the index of the last key <= @key, or -1.
  */
-static int bwt_base_floor(const struct bwt_rec *b, s64 key)
+int bwt_base_floor(const struct bwt_rec *b, s64 key)
 {
 	const s64 *base = b->keys;
 	unsigned int n = b->count, half;
@@ -33,6 +38,25 @@ static int bwt_base_floor(const struct bwt_rec *b, s64 key)
 		n -= half;
 	}
 	return (int)(base - b->keys) - (*base > key);
+}
+
+/**
+ * bwt_base_ceil() - where the keys from a key on start in a base node
+ * @b: the base node
+ * @key: the key
+ *
+ * Return: the index of the first key >= @key, or @b->count if none is.
+ */
+unsigned int bwt_base_ceil(const struct bwt_rec *b, s64 key)
+{
+	int i;
+
+	if (!b->count || key <= b->keys[0])
+		return 0;
+	if (key > b->keys[b->count - 1])
+		return b->count;
+	i = bwt_base_floor(b, key);
+	return b->keys[i] < key ? i + 1 : i;
 }
 
 /**
@@ -309,15 +333,16 @@ static bool bwt_span_holds(const struct bwt_span *sp, s64 key)
 	return key >= sp->lo && (sp->hinf || key < sp->hi);
 }
 
-/* The pieces of a fold, picked into @g (see struct bwt_gather). */
+/* The pieces of a fold of @win, picked into @g (see struct bwt_gather). */
 static enum bwt_res bwt_pick_pieces(const struct bwt_rec *top,
+				    const struct bwt_span *win,
 				    struct bwt_gather *g)
 {
 	const struct bwt_rec *rec;
 	struct bwt_chain it;
 	unsigned int i;
 
-	bwt_chain_start(&it, top, top->low, top->high, top->hinf);
+	bwt_chain_start(&it, top, win->lo, win->hi, win->hinf);
 	while (bwt_chain_next(&it)) {
 		rec = it.at.rec;
 		switch (rec->kind) {
@@ -332,7 +357,7 @@ static enum bwt_res bwt_pick_pieces(const struct bwt_rec *top,
 					break;
 			if (i < g->nd)
 				break;	/* a newer delta decided this key */
-			if (g->nd == BWT_GATHER_MAX)
+			if (g->nd == g->max)
 				return BWT_SHORT;
 			g->delta[g->nd++] = rec;
 			break;
@@ -342,7 +367,7 @@ static enum bwt_res bwt_pick_pieces(const struct bwt_rec *top,
 			break;	/* the walk narrows the range */
 		case BWTREE_LEAF:
 		case BWTREE_INNER:
-			if (g->ns == ARRAY_SIZE(g->span))
+			if (g->ns == g->max)
 				return BWT_SHORT;
 			g->span[g->ns++] = it.at;
 			break;
@@ -369,6 +394,30 @@ static enum bwt_res bwt_bag_add(struct bwt_bag *bag, s64 key, u64 val)
 	return BWT_DONE;
 }
 
+/* A delta's item, unless it deletes one. */
+static enum bwt_res bwt_bag_delta(struct bwt_bag *bag,
+				  const struct bwt_rec *d)
+{
+	if (!bwt_delta_puts(d))
+		return BWT_DONE;
+	return bwt_bag_add(bag, d->kv.key, d->kv.val);
+}
+
+/* The items [@k, @e) of base node @b, for which @bag has room. */
+static void bwt_bag_copy(struct bwt_bag *bag, const struct bwt_rec *b,
+			 unsigned int k, unsigned int e)
+{
+	const u64 *vals = bwt_vals(b);
+	u64 *to = &bag->vals[bag->n];
+	unsigned int i;
+
+	memcpy(&bag->keys[bag->n], &b->keys[k], (e - k) * sizeof(s64));
+	/* In-place updates store beside us (update.c): each value whole. */
+	for (i = k; i < e; i++)
+		*to++ = READ_ONCE(vals[i]);
+	bag->n += e - k;
+}
+
 /* KV and INDEX payloads share their first two fields: key, then value. */
 static_assert(BWT_DELTA_SIZE % BWT_REC_ALIGN == 0);
 static_assert(offsetof(struct bwt_rec, kv.key) ==
@@ -377,18 +426,24 @@ static_assert(offsetof(struct bwt_rec, kv.val) ==
 	      offsetof(struct bwt_rec, idx.child));
 
 /**
- * bwt_collect() - the sorted contents of a node
+ * bwt_collect_range() - the sorted contents of part of a node
  * @top: the node's newest record, or the record under its REMOVE delta
+ * @win: the keys wanted, [@win->lo, @win->hi), or to +inf if @win->hinf,
+ *	within the node's range (@win->rec is unused)
  * @bag: output arrays and their capacity; @bag->n is set
  * @g: scratch space
  *
+ * Items are added in ascending key order, so when @bag runs short it holds
+ * the first @bag->cap items of @win: a scan takes a large node in pieces.
+ *
  * Context: RCU read-side critical section.
- * Return: BWT_DONE; BWT_SHORT if the node holds more than @bag->cap items
- * (or its chain more pieces than @g holds); BWT_BROKEN for a malformed
- * chain.
+ * Return: BWT_DONE; BWT_SHORT if @win holds more than @bag->cap items
+ * (@bag is then full) or the chain more pieces than @g holds (@bag is then
+ * empty); BWT_BROKEN for a malformed chain.
  */
-enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
-			 struct bwt_gather *g)
+enum bwt_res bwt_collect_range(const struct bwt_rec *top,
+			       const struct bwt_span *win, struct bwt_bag *bag,
+			       struct bwt_gather *g)
 {
 	unsigned int i, j, s;
 	enum bwt_res ret;
@@ -396,7 +451,7 @@ enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 	g->nd = 0;
 	g->ns = 0;
 	bag->n = 0;
-	ret = bwt_pick_pieces(top, g);
+	ret = bwt_pick_pieces(top, win, g);
 	if (ret)
 		return ret;
 
@@ -421,51 +476,64 @@ enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 	for (s = 0; s < g->ns; s++) {
 		const struct bwt_span *sp = &g->span[s];
 		const struct bwt_rec *b = sp->rec;
-		const u64 *vals = bwt_vals(b);
-		int k = bwt_base_floor(b, sp->lo);
+		unsigned int k = bwt_base_ceil(b, sp->lo);
+		unsigned int end = sp->hinf ? b->count : bwt_base_ceil(b, sp->hi);
 
-		if (k < 0 || b->keys[k] < sp->lo)
-			k++;
-		for (; k < b->count; k++) {
+		while (k < end) {
 			s64 key = b->keys[k];
-
-			if (!bwt_span_holds(sp, key))
-				break;
+			unsigned int e = end;
 
 			/* Deltas for smaller keys come first. */
 			for (; j < g->nd && g->delta[j]->kv.key < key; j++) {
-				if (!bwt_delta_puts(g->delta[j]))
-					continue;
-				ret = bwt_bag_add(bag, g->delta[j]->kv.key,
-						  g->delta[j]->kv.val);
+				ret = bwt_bag_delta(bag, g->delta[j]);
 				if (ret)
 					return ret;
 			}
 			if (j < g->nd && g->delta[j]->kv.key == key) {
-				const struct bwt_rec *d = g->delta[j++];
-
-				if (bwt_delta_puts(d)) {
-					ret = bwt_bag_add(bag, key, d->kv.val);
-					if (ret)
-						return ret;
-				}
+				ret = bwt_bag_delta(bag, g->delta[j++]);
+				if (ret)
+					return ret;
+				k++;
 				continue;
 			}
-			/* In-place updates store beside us (update.c). */
-			ret = bwt_bag_add(bag, key, READ_ONCE(vals[k]));
-			if (ret)
-				return ret;
+			/* Then the base keys below the next delta's, as they are. */
+			if (j < g->nd)
+				for (e = k + 1;
+				     e < end && b->keys[e] < g->delta[j]->kv.key; e++)
+					;
+			if (e - k > bag->cap - bag->n) {
+				bwt_bag_copy(bag, b, k, k + bag->cap - bag->n);
+				return BWT_SHORT;
+			}
+			bwt_bag_copy(bag, b, k, e);
+			k = e;
 		}
 	}
 	for (; j < g->nd; j++) {
-		if (!bwt_delta_puts(g->delta[j]))
-			continue;
-		ret = bwt_bag_add(bag, g->delta[j]->kv.key,
-				  g->delta[j]->kv.val);
+		ret = bwt_bag_delta(bag, g->delta[j]);
 		if (ret)
 			return ret;
 	}
 	return BWT_DONE;
+}
+
+/**
+ * bwt_collect() - the sorted contents of a node
+ * @top: the node's newest record, or the record under its REMOVE delta
+ * @bag: output arrays and their capacity; @bag->n is set
+ * @g: scratch space
+ *
+ * Context: RCU read-side critical section.
+ * Return: BWT_DONE; BWT_SHORT if the node holds more than @bag->cap items
+ * (or its chain more pieces than @g holds); BWT_BROKEN for a malformed
+ * chain.
+ */
+enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
+			 struct bwt_gather *g)
+{
+	const struct bwt_span all = { top, top->low, top->high, top->hinf };
+
+	return bwt_collect_range(top, &all, bag, g);
 }
 
 /**

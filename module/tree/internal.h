@@ -421,12 +421,27 @@ struct bwt_span {
 	bool hinf;
 };
 
+/*
+ * The pieces of a fold: @delta and @span have room for @max entries each;
+ * bwt_scratch_reserve() allocates them for BWT_GATHER_MAX, and a caller
+ * that folds only short chains may keep them on its stack
+ * (bwt_gather_init()).
+ */
 struct bwt_gather {
-	const struct bwt_rec *delta[BWT_GATHER_MAX];
-	struct bwt_span span[BWT_GATHER_MAX];
+	const struct bwt_rec **delta;
+	struct bwt_span *span;
+	unsigned int max;
 	unsigned int nd;
 	unsigned int ns;
 };
+
+/* Point @g at arrays of @max entries each. */
+static inline void bwt_gather_init(struct bwt_gather *g,
+				   const struct bwt_rec **delta,
+				   struct bwt_span *span, unsigned int max)
+{
+	*g = (struct bwt_gather){ .delta = delta, .span = span, .max = max };
+}
 
 /**
  * DOC: Walking a chain
@@ -643,6 +658,8 @@ struct bwt_route {
 	u64 child;
 };
 
+int bwt_base_floor(const struct bwt_rec *b, s64 key);
+unsigned int bwt_base_ceil(const struct bwt_rec *b, s64 key);
 void bwt_chain_start(struct bwt_chain *it, const struct bwt_rec *top, s64 lo,
 		     s64 hi, bool hinf);
 bool bwt_chain_next(struct bwt_chain *it);
@@ -660,6 +677,9 @@ void bwt_route(const struct bwt_rec *rec, s64 key, struct bwt_route *rt);
 
 u64 bwt_route_child(const struct bwt_rec *rec, s64 key);
 
+enum bwt_res bwt_collect_range(const struct bwt_rec *top,
+			       const struct bwt_span *win, struct bwt_bag *bag,
+			       struct bwt_gather *g);
 enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
 			 struct bwt_gather *g);
 void bwt_rec_init_delta(struct bwt_rec *d, const struct bwt_rec *top,

@@ -47,6 +47,13 @@
 
 #define BWT_BACKOFF_MAX	1024
 
+/* What bwt_scratch_reserve() allocates for a &struct bwt_gather. */
+struct bwt_gather_space {
+	struct bwt_gather g;
+	const struct bwt_rec *delta[BWT_GATHER_MAX];
+	struct bwt_span span[BWT_GATHER_MAX];
+};
+
 /**
  * bwt_scratch_reserve() - make room to fold a chain
  * @bag: scratch arrays, grown to hold @cap items if they hold fewer
@@ -76,9 +83,12 @@ int bwt_scratch_reserve(struct bwt_bag *bag, struct bwt_gather **gather,
 		bag->cap = cap;
 	}
 	if (!*gather) {
-		*gather = kmalloc(sizeof(**gather), gfp);
-		if (!*gather)
+		struct bwt_gather_space *gs = kmalloc(sizeof(*gs), gfp);
+
+		if (!gs)
 			return -ENOMEM;
+		bwt_gather_init(&gs->g, gs->delta, gs->span, BWT_GATHER_MAX);
+		*gather = &gs->g;	/* the first member: kfree() takes it */
 	}
 	return 0;
 }

@@ -26,10 +26,12 @@
  * and last, one "RATIO name=value" line per ratio (ours / theirs, as
  * throughput; lookup_*_time_vs_sorted is our lookup time over the array's).
  *
- * --callgrind OP (lookup|insert|update|multiget) --contender NAME: build N
- * keys, then run --cg-ops operations (multiget: keys, in batches of
- * MULTIGET) between CALLGRIND_START/STOP_INSTRUMENTATION, for
- * "valgrind --tool=callgrind --instr-atstart=no" (make callgrind).
+ * --callgrind OP (lookup|insert|update|multiget|scan|fullscan) --contender
+ * NAME: build N keys, then run --cg-ops operations (multiget: keys, in
+ * batches of MULTIGET; fullscan: pairs, in whole scans) between
+ * CALLGRIND_START/STOP_INSTRUMENTATION, for "valgrind --tool=callgrind
+ * --instr-atstart=no" (make callgrind).  scan is YCSB-E's scan (1..100
+ * pairs from a present key).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -829,7 +831,8 @@ static int run_callgrind(const char *op, const char *name, long cg_ops)
 	void *t;
 
 	if (ci < 0 || (strcmp(op, "lookup") && strcmp(op, "multiget") &&
-		       strcmp(op, "insert") && strcmp(op, "update")))
+		       strcmp(op, "insert") && strcmp(op, "update") &&
+		       strcmp(op, "scan") && strcmp(op, "fullscan")))
 		return 64;
 	c = all_contenders[ci];
 	make_keys(sizes[0], 0xb3);
@@ -862,6 +865,18 @@ static int run_callgrind(const char *op, const char *name, long cg_ops)
 			for (k = 0; k < m; k++)
 				sum += vals[k];
 		}
+		CALLGRIND_STOP_INSTRUMENTATION;
+	} else if (!strcmp(op, "scan")) {
+		/* YCSB-E's scans: 1..100 pairs from a present key */
+		CALLGRIND_START_INSTRUMENTATION;
+		for (i = 0; i < cg_ops; i++)
+			c->scan(t, kshuf[rnd(&s) % nkeys], 1 + rnd(&s) % 100, &sum);
+		CALLGRIND_STOP_INSTRUMENTATION;
+	} else if (!strcmp(op, "fullscan")) {
+		/* whole scans; --cg-ops counts pairs */
+		CALLGRIND_START_INSTRUMENTATION;
+		for (i = 0; i < cg_ops; i += c->scan(t, INT64_MIN, 1L << 40, &sum))
+			;
 		CALLGRIND_STOP_INSTRUMENTATION;
 	} else {
 		CALLGRIND_START_INSTRUMENTATION;

@@ -52,16 +52,16 @@ bench: $(O)/bench/bench
 	@test ! -f $(O)/bench/bench.png || cp $(O)/bench/bench.png results/bench.png
 
 # Instructions per lookup, per key of a batched lookup (multiget, in
-# batches of 64) and per insert, ours and the maple tree's, with CG_KEYS
-# keys in the structure: deterministic, unlike the timings.  CG_CACHE=1
-# also simulates the caches and reports first-level and last-level data
-# misses per operation (callgrind ignores prefetch instructions: the misses
-# a batch overlaps are still counted).
+# batches of 64), per insert and per YCSB-E scan (1..100 pairs), ours and
+# the maple tree's, with CG_KEYS keys in the structure: deterministic,
+# unlike the timings.  CG_CACHE=1 also simulates the caches and reports
+# first-level and last-level data misses per operation (callgrind ignores
+# prefetch instructions: the misses a batch overlaps are still counted).
 CG_CACHE	?=
 CG_FLAGS	:= $(if $(CG_CACHE),--cache-sim=yes)
 callgrind: $(O)/bench/bench
 	@rm -f $(O)/bench/callgrind.txt
-	@for c in bwtree maple; do for op in lookup multiget insert; do \
+	@for c in bwtree maple; do for op in lookup multiget insert scan; do \
 		f=$(O)/bench/callgrind.$$c.$$op; \
 		$(NICE) valgrind --tool=callgrind --instr-atstart=no $(CG_FLAGS) \
 			--callgrind-out-file=$$f $(O)/bench/bench --callgrind $$op \

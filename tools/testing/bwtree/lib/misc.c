@@ -248,6 +248,7 @@ bool bwt_pause_wait_done(struct bwt_pause *p, double secs)
 void bwt_pause_release(struct bwt_pause *p)
 {
 	pthread_mutex_lock(&bwt_pause_lock);
+	p->parked = NULL;	/* a wait for the same point waits anew */
 	p->go = true;
 	pthread_cond_broadcast(&bwt_pause_cond);
 	/*

@@ -47,6 +47,9 @@
  *   batch-merge  the same while that leaf's right sibling merges into it
  *		  (the batch meets a committed REMOVE under a node it came to
  *		  from the parent, and hands those keys to single lookups).
+ *   scan-left	  a descending scan stopped between two leaves while
+ *		  the leaf to its left merges (or is frozen, then merges):
+ *		  its descent to the key below must find every key once.
  *
  * Usage: interleave [-v] [scenario...]   (default: all)
  */
@@ -1159,6 +1162,121 @@ static void scenario_batch_merge(void)
 		       ARRAY_SIZE(batch_merge_keys), false, smo_merge);
 }
 
+/* ------------------------------------------------------------ scenario 6 */
+
+static s64 key_b = 150;
+static struct bwtree_pair scan_out[16];
+static bool scan_done;
+
+static int job_merge_b(struct actor *a)
+{
+	return smo_run(fn_merge_leaf, &key_b, true);
+}
+
+static int job_scan_down(struct actor *a)
+{
+	s64 next;
+
+	return bwtree_scan_batch(tree, S64_MIN, S64_MAX, BWTREE_SCAN_REVERSE,
+				 scan_out, ARRAY_SIZE(scan_out), &next,
+				 &scan_done);
+}
+
+/*
+ *   root (level 1): [MIN -> A, 100 -> B, 200 -> C]
+ *   A {10 20}  B {150} (underfull)  C {210 220}
+ */
+static void build_abc(void)
+{
+	struct bwtree_params params = {
+		.leaf_max = 8, .inner_max = 8, .chain_max = 8,
+	};
+	u64 pid[3];
+	unsigned int i;
+
+	tree = bwtree_create(&params);
+	if (IS_ERR(tree))
+		abort();
+	for (i = 0; i < ARRAY_SIZE(pid); i++)
+		pid[i] = new_pid();
+	set_slot(BWT_ROOT, mk_node(1, S64_MIN, 0, true, BWT_NIL, 3,
+				   (s64[]){ S64_MIN, 100, 200 }, pid));
+	set_slot(pid[0], mk_leaf(S64_MIN, 100, false, pid[1], 2,
+				 (s64[]){ 10, 20 }));
+	set_slot(pid[1], mk_leaf(100, 200, false, pid[2], 1, (s64[]){ 150 }));
+	set_slot(pid[2], mk_leaf(200, 0, true, BWT_NIL, 2,
+				 (s64[]){ 210, 220 }));
+}
+
+/* The scan returned every key once, descending, and is done. */
+static void check_scan_down(const char *name, int ret, const s64 *keys,
+			    unsigned int n)
+{
+	bool same = ret == (int)n && scan_done;
+	unsigned int i;
+
+	for (i = 0; same && i < n; i++)
+		same = scan_out[i].key == keys[n - 1 - i] &&
+		       scan_out[i].value == h_value(keys[n - 1 - i], 1);
+	h_ok(same, "%s: the descending scan returned each key once (%d pairs, done %d)",
+	     name, ret, scan_done);
+}
+
+/*
+ * A descending scan finds its next leaf by descending to the key below the
+ * low key of the leaf it copied.  S copies C and stops before that
+ * descent; B merges into A meanwhile, so the descent for 199 must end in
+ * A, which holds B's keys now.  Then again with S stopping while B is
+ * frozen: it copies B's frozen contents, and A after the merge.
+ */
+static void scenario_scan_left(void)
+{
+	static const char *const s1_pts[] = { "scan_left", NULL };
+	static const char *const s2_pts[] = { "scan_left", "scan_left", NULL };
+	static const char *const m_pts[] = { "merge_frozen", NULL };
+	static const char *const none[] = { NULL };
+	static const s64 keys[] = { 10, 20, 150, 210, 220 };
+	const char *name = "interleave-scan-left";
+	struct bwtree_stats st;
+	struct actor sa, m;
+
+	h_diag("%s: a merge completes while a descending scan is between leaves",
+	       name);
+	build_abc();
+	actor_start(&sa, "S", job_scan_down, s1_pts);
+	step_wait(&sa, "scan_left");		/* C copied, cursor 199 */
+	actor_start(&m, "M", job_merge_b, none);
+	actor_join(&m);
+	bwtree_get_stats(tree, &st);
+	h_ok(st.merges == 1, "%s: B merged into A while S waited (%llu)", name,
+	     st.merges);
+	step_release(&sa);			/* A: B's keys and its own */
+	actor_join(&sa);
+	check_scan_down(name, sa.ret, keys, ARRAY_SIZE(keys));
+	check_end(name, keys, ARRAY_SIZE(keys));
+	finish(name);
+
+	h_diag("%s: the scan reads B frozen, then A merged", name);
+	build_abc();
+	actor_start(&sa, "S", job_scan_down, s2_pts);
+	step_wait(&sa, "scan_left");		/* C copied, cursor 199 */
+	actor_start(&m, "M", job_merge_b, m_pts);
+	step_wait(&m, "merge_frozen");		/* B frozen, not merged */
+	step_release(&sa);
+	h_ok(step_wait(&sa, "scan_left"),	/* B copied, cursor 99 */
+	     "%s: S copied frozen B as a leaf of its own", name);
+	step_release(&m);
+	actor_join(&m);
+	bwtree_get_stats(tree, &st);
+	h_ok(st.merges == 1, "%s: B merged into A while S waited (%llu)", name,
+	     st.merges);
+	step_release(&sa);
+	actor_join(&sa);
+	check_scan_down(name, sa.ret, keys, ARRAY_SIZE(keys));
+	check_end(name, keys, ARRAY_SIZE(keys));
+	finish(name);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1173,6 +1291,7 @@ static const struct {
 	{ "reader-bound", scenario_reader_bound },
 	{ "batch-split", scenario_batch_split },
 	{ "batch-merge", scenario_batch_merge },
+	{ "scan-left", scenario_scan_left },
 };
 
 int main(int argc, char **argv)

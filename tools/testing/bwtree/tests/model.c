@@ -17,6 +17,7 @@
 struct config {
 	struct bwtree_params p;
 	size_t keys;
+	bool dense;		/* consecutive keys: off-by-one bounds show */
 };
 
 static const struct config configs[] = {
@@ -25,6 +26,8 @@ static const struct config configs[] = {
 	{ { .leaf_max = 16, .inner_max = 8, .chain_max = 8 }, 100000 },
 	{ { 0 }, 200000 },			/* the defaults */
 	{ { .leaf_max = 512, .inner_max = 512, .chain_max = 64 }, 200000 },
+	/* leaves larger than a scan's folded piece, short chains */
+	{ { .leaf_max = 96, .inner_max = 8, .chain_max = 6 }, 20000, true },
 };
 
 static u64 rng;
@@ -117,7 +120,10 @@ static void run_config(const struct config *c, int ci)
 	u32 ver = 0;
 	double t0 = h_now();
 
-	h_model_init(&m, c->keys, rng + ci);
+	if (c->dense)
+		h_model_init_seq(&m, c->keys, -(s64)c->keys / 2, 1);
+	else
+		h_model_init(&m, c->keys, rng + ci);
 	tree = bwtree_create(&c->p);
 	if (IS_ERR(tree)) {
 		h_ok(false, "model config %d: bwtree_create: %ld", ci, PTR_ERR(tree));
