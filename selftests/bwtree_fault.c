@@ -412,10 +412,13 @@ static const struct fcase case_insert_empty = {
 	.leaf_max = 4, .inner_max = 4, .key = 10, .proof = PROOF_INSERT_DELTA,
 };
 
-/* Two leaves [10 20] [30 40 50 60]: 70 splits the full right one. */
+/*
+ * Two leaves [10 20 30] [40 50 60 70] (an ascending load splits a full
+ * node at its end, so the full side stays full): 80 splits the right one.
+ */
 static const struct fcase case_insert_split_leaf = {
 	.name = "insert-split-leaf", .op = FOP_INSERT,
-	.leaf_max = 4, .inner_max = 4, .nkeys = 6, .key = 70,
+	.leaf_max = 4, .inner_max = 4, .nkeys = 7, .key = 80,
 	.proof = PROOF_SPLIT,
 };
 
@@ -427,12 +430,13 @@ static const struct fcase case_insert_split_root = {
 };
 
 /*
- * A root with three leaves, the last full: 90 splits that leaf, which
- * fills the root inner node, which splits too: height 2 -> 3.
+ * A root with three leaves [10 20 30] [40 50 60] [70 80 90 100], the last
+ * full: 110 splits that leaf, which fills the root inner node, which
+ * splits too: height 2 -> 3.
  */
 static const struct fcase case_insert_split_inner = {
 	.name = "insert-split-inner", .op = FOP_INSERT,
-	.leaf_max = 4, .inner_max = 4, .nkeys = 8, .key = 90,
+	.leaf_max = 4, .inner_max = 4, .nkeys = 10, .key = 110,
 	.proof = PROOF_GROW,
 };
 
@@ -443,10 +447,16 @@ static const struct fcase case_insert_consolidate = {
 	.key = 30, .proof = PROOF_CONSOLIDATE,
 };
 
+/*
+ * 20 is decided by an INSERT delta, so the upsert adds one.  An upsert
+ * takes its delta inside the read section with GFP_NOWAIT (an upsert of a
+ * key in a base node needs none): one failed allocation costs a restart,
+ * and the GFP_KERNEL refill after it succeeds.
+ */
 static const struct fcase case_upsert = {
 	.name = "upsert", .op = FOP_UPSERT,
 	.leaf_max = 4, .inner_max = 4, .nkeys = 3, .key = 20,
-	.proof = PROOF_INSERT_DELTA,
+	.proof = PROOF_INSERT_DELTA, .absorbs = true,
 };
 
 static const struct fcase case_delete = {
@@ -456,12 +466,13 @@ static const struct fcase case_delete = {
 };
 
 /*
- * leaf_max 8 merges a leaf below 2 keys: leaves [10..40] [50 60] after the
- * deletes; deleting 60 merges the right leaf away and collapses the root.
+ * leaf_max 8 merges a leaf below 2 keys: leaves [10..70] [80 90] after the
+ * deletes (none of which merges); deleting 90 merges the right leaf away
+ * and collapses the root.
  */
 static const struct fcase case_delete_merge = {
 	.name = "delete-merge", .op = FOP_DELETE,
-	.leaf_max = 8, .inner_max = 8, .nkeys = 12, .ndel = 6, .key = 60,
+	.leaf_max = 8, .inner_max = 8, .nkeys = 12, .ndel = 3, .key = 90,
 	.proof = PROOF_MERGE,
 };
 
@@ -487,15 +498,20 @@ static const struct bwtree_ioc_batch_op batch_ops[] = {
 
 #define NR_BATCH_OPS	BW_ARRAY_SIZE(batch_ops)
 
-/* The whole tree in one call; default nodes; keys go in out of order. */
+/*
+ * The whole tree in one call; default nodes; keys go in out of order.  The
+ * core's scan folds short chains on the stack and allocates nothing; the
+ * kernel's copy of the pairs comes from kvmalloc(), which absorbs one
+ * failure (vmalloc()).
+ */
 static const struct fcase case_scan = {
 	.name = "scan", .op = FOP_SCAN,
-	.nkeys = SCAN_KEYS,
+	.nkeys = SCAN_KEYS, .absorbs = true,
 };
 
 static const struct fcase case_scan_reverse = {
 	.name = "scan-reverse", .op = FOP_SCAN,
-	.nkeys = SCAN_KEYS, .reverse = true,
+	.nkeys = SCAN_KEYS, .reverse = true, .absorbs = true,
 };
 
 /*
