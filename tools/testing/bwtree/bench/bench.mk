@@ -57,8 +57,11 @@ bench: $(O)/bench/bench
 # unlike the timings.  CG_CACHE=1 also simulates the caches and reports
 # first-level and last-level data misses per operation (callgrind ignores
 # prefetch instructions: the misses a batch overlaps are still counted).
+# The caches simulated are CG_GEOMETRY's, this machine kind's L1d and L3:
+# valgrind reads a guest's cpuid as a 320 MB direct-mapped last level.
 CG_CACHE	?=
-CG_FLAGS	:= $(if $(CG_CACHE),--cache-sim=yes)
+CG_GEOMETRY	?= --I1=32768,8,64 --D1=32768,8,64 --LL=33554432,16,64
+CG_FLAGS	:= $(if $(CG_CACHE),--cache-sim=yes $(CG_GEOMETRY))
 callgrind: $(O)/bench/bench
 	@rm -f $(O)/bench/callgrind.txt
 	@for c in bwtree maple; do for op in lookup multiget insert scan; do \
