@@ -108,7 +108,8 @@ void bwt_map_destroy(struct bwtree *tree)
 		struct bwt_rec *rec;
 		u64 off;
 
-		if (!map->seg[bwt_map_seg_of(pid, &off)])
+		s = bwt_map_seg_of(pid, &off);
+		if (s >= BWT_MAP_SEGS || !map->seg[s])
 			continue;
 		rec = rcu_dereference_protected(*bwt_map_slot(map, pid), 1);
 		if (!rec)
