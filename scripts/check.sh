@@ -104,7 +104,7 @@ guest_plan() {
 	stock)
 		# The 50 insmod/rmmod cycles of the unload stage run here: on
 		# 6.12 every kmem_cache_destroy() waits for kfree_rcu batches,
-		# which with 33 caches makes a cycle take seconds in the debug
+		# which with 36 caches makes a cycle take seconds in the debug
 		# guest.
 		plan_stages=kunit,selftests,unload
 		plan_args=""

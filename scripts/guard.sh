@@ -31,6 +31,7 @@ usual() {
 	# the userspace harness, tools/testing/bwtree/run-tests.sh
 	harness/shimtest)		echo 1 ;;
 	harness/interleave)		echo 1 ;;
+	harness/layout)			echo 1 ;;
 	harness/model)			echo 99 ;;
 	harness/failsweep)		echo 108 ;;
 	harness/stress-asan-small)	echo 16 ;;

@@ -12,32 +12,90 @@
 #include <linux/prefetch.h>
 #include "internal.h"
 
+/* Index of the last of @keys[@lo..@hi) <= @key, or @lo - 1; branch-free. */
+static __always_inline int bwt_floor_in(const s64 *keys, unsigned int lo,
+					unsigned int hi, s64 key)
+{
+	const s64 *base = keys + lo;
+	unsigned int n = hi - lo, half;
+
+	if (unlikely(!n))
+		return (int)lo - 1;
+	while (n > 1) {
+		half = n / 2;
+		base = base[half] <= key ? base + half : base;
+		n -= half;
+	}
+	return (int)(base - keys) - (*base > key);
+}
+
+/* One step of bwt_base_floor()'s search in a line: probe @half on. */
+static __always_inline unsigned int bwt_floor_step(const s64 *keys,
+						   unsigned int at,
+						   unsigned int half,
+						   unsigned int last, s64 key)
+{
+	unsigned int p = min(at + half, last);
+
+	return keys[p] <= key ? p : at;
+}
+
+/* bwt_base_floor(), inlined into the searches of this file. */
+static __always_inline int __bwt_base_floor(const struct bwt_rec *b, s64 key)
+{
+	unsigned int n = b->count, g, lo, at, half;
+	const s64 *keys = b->keys;
+	const u64 *vals;
+	int i;
+
+	if (unlikely(!n))
+		return -1;
+	g = bwt_sum_group(b, key);
+	lo = bwt_group_start(b, g);
+	vals = bwt_vals(b);
+	prefetch(&vals[lo]);
+	if (likely(!b->sum_order)) {
+		/*
+		 * A line: group 0 is BWT_SKEW keys, the others 8, and their
+		 * values may span two lines.  (A prefetch never faults, so it
+		 * may point past the node.)
+		 */
+		prefetch(&vals[lo + (1 << BWT_LINE_SHIFT) - 1]);
+		half = g ? 1 << (BWT_LINE_SHIFT - 1) : BWT_SKEW / 2;
+		at = bwt_floor_step(keys, lo, half, n - 1, key);
+		at = bwt_floor_step(keys, at, half / 2, n - 1, key);
+		at = bwt_floor_step(keys, at, half / 4, n - 1, key);
+		i = (int)at - (keys[at] > key);
+	} else {
+		i = bwt_floor_in(keys, lo, min(bwt_group_start(b, g + 1), n),
+				 key);
+	}
+	if (unlikely(i < (int)lo) && g) {
+		/* The summary could not tell: the group before, then all. */
+		at = bwt_group_start(b, g - 1);
+		i = bwt_floor_in(keys, at, lo, key);
+		if (i < (int)at && g > 1)
+			i = bwt_floor_in(keys, 0, at, key);
+	}
+	return i;
+}
+
 /**
  * bwt_base_floor() - where a key falls in a base node
  * @b: the base node
  * @key: the key
  *
- * Branch-free: each step halves the window with a conditional move, and
- * prefetches both places the next step may look at, so the cache misses
- * of a large node overlap instead of following each other.
+ * The summary in the node's first line picks the group, a line of keys, in
+ * four branch-free steps; the group's values are prefetched at once, then
+ * its keys are searched, in three more steps when the group is one line.
+ * See the DOC on the base node layout, also for the rare case where the
+ * summary cannot tell and the keys before the group decide.
  *
  * Return: the index of the last key <= @key, or -1.
  */
 int bwt_base_floor(const struct bwt_rec *b, s64 key)
 {
-	const s64 *base = b->keys;
-	unsigned int n = b->count, half;
-
-	if (unlikely(!n))
-		return -1;
-	while (n > 1) {
-		half = n / 2;
-		prefetch(&base[half / 2]);
-		prefetch(&base[half + half / 2]);
-		base = base[half] <= key ? base + half : base;
-		n -= half;
-	}
-	return (int)(base - b->keys) - (*base > key);
+	return __bwt_base_floor(b, key);
 }
 
 /**
@@ -176,7 +234,7 @@ static __always_inline bool __bwt_leaf_find(const struct bwt_rec *rec, s64 key,
 				return false;
 			break;
 		case BWTREE_LEAF:
-			i = bwt_base_floor(rec, key);
+			i = __bwt_base_floor(rec, key);
 			if (i >= 0 && rec->keys[i] == key) {
 				/* In-place updates store beside us (update.c). */
 				*val = READ_ONCE(bwt_vals(rec)[i]);
@@ -259,7 +317,7 @@ static __always_inline void __bwt_route(const struct bwt_rec *rec, s64 key,
 			}
 			break;
 		case BWTREE_INNER:
-			i = bwt_base_floor(rec, key);
+			i = __bwt_base_floor(rec, key);
 			if (WARN_ON_ONCE(i < 0))
 				i = 0;
 			rt->lo = rec->keys[i];

@@ -60,10 +60,12 @@
  * older chains: ->next for keys below the separator and ->merge.removed, the
  * absorbed right sibling's chain, for keys at or above it.
  *
- * Base nodes keep keys contiguous (keys[cap] then vals[cap]) so a search
- * touches few cache lines.  Inner nodes use the same layout: entry i routes
- * keys in [keys[i], keys[i + 1]) to the child pid in vals[i]; keys[0] is the
- * node's low key.
+ * Base nodes keep keys contiguous (keys[cap] then vals[cap]), with a
+ * summary of them in the header's first cache line, so that a search
+ * touches three lines of the node (see the DOC on the base node layout).
+ * Inner nodes use the same layout: entry i routes keys in
+ * [keys[i], keys[i + 1]) to the child pid in vals[i]; keys[0] is the node's
+ * low key.
  */
 
 /*
@@ -127,6 +129,8 @@ enum bwt_res {
 	BWT_BROKEN,
 };
 
+#define BWT_SUM_LEN	16		/* summary entries of a base node */
+
 /**
  * struct bwt_rec - one record: a delta, or a base node with its arrays
  * @kind: &enum bwtree_kind
@@ -147,6 +151,14 @@ enum bwt_res {
  *	unpublished copy of the record frozen, what an abort installs; once
  *	the merge is over (@rm.thaw freed) @rm.tree and @rm.pid for
  *	retirement
+ * @upd_room: base nodes: where @upd.state is, for @cap, @sum_shift and
+ *	@sum_order to lie in the gap after it, before @upd.val
+ * @cap: base nodes: capacity of @keys and of the values after it
+ * @sum_shift: base nodes: the summary holds keys as (key - @low) >> this
+ * @sum_order: base nodes: a group of keys is 8 << this keys (one cache
+ *	line at order 0), the first group excepted
+ * @sum: base nodes: the summary, the first key of each group but the first
+ *	(bwt_base_seal() writes it; see the DOC on the base node layout)
  * @low: lowest key the node holds (inclusive)
  * @high: first key the node no longer holds (exclusive), unless @hinf
  * @right: pid of the right sibling, or BWT_NIL
@@ -154,12 +166,14 @@ enum bwt_res {
  * @dead: set when the record is retired, before call_rcu(); only
  *	bwtree_validate() reads it, to find a retired record still reachable
  * @idx_hinf: INDEX, INDEX_DEL: @idx.hi is +infinity
- * @cap: base nodes: capacity of @keys and of the values after it
  * @keys: base nodes: sorted keys, then @cap values (or child pids)
  *
  * What a search reads of a delta (kind, next, key, value) sits in its first
- * 32 bytes, which never straddle a cache line (records are 32-byte
- * aligned and sized); a node's range is read from its newest record only.
+ * 32 bytes, the node's range (@low, @high) in the next 32, and neither
+ * straddles a cache line (deltas are 32-byte aligned and sized).  A base
+ * node is cache-line aligned, and what a search reads of it, @right
+ * excepted (only read to move right), sits in its first line: the kind,
+ * level and count, @cap, the summary, @low and @high (and @upd).
  */
 struct bwt_rec {
 	u8 kind;
@@ -184,9 +198,20 @@ struct bwt_rec {
 			struct bwt_rec *removed;
 		} merge;
 		struct {
-			atomic_t state;
-			u64 val;
-		} upd;
+			union {
+				struct {
+					atomic_t state;
+					u64 val;
+				} upd;
+				struct {
+					u32 upd_room;
+					u16 cap;
+					u8 sum_shift;
+					u8 sum_order;
+				};
+			};
+			u8 sum[BWT_SUM_LEN];
+		};
 		struct {
 			atomic_t state;
 			struct bwt_rec *collapse;
@@ -205,11 +230,11 @@ struct bwt_rec {
 	struct rcu_head rcu;
 	u8 dead;
 	u8 idx_hinf;
-	u32 cap;
 	s64 keys[];
 };
 
-#define BWT_REC_ALIGN	32
+#define BWT_REC_ALIGN	32		/* of deltas */
+#define BWT_LINE	64		/* the cache line the layout is made for */
 #define BWT_DELTA_SIZE	sizeof(struct bwt_rec)
 #define BWT_BASE_SIZE(cap) \
 	(sizeof(struct bwt_rec) + (size_t)(cap) * 2 * sizeof(s64))
@@ -217,6 +242,88 @@ struct bwt_rec {
 static inline u64 *bwt_vals(const struct bwt_rec *b)
 {
 	return (u64 *)&b->keys[b->cap];
+}
+
+/**
+ * DOC: Base node layout
+ *
+ * A base node is aligned to a cache line, and its size classes make its
+ * size a multiple of one (record.c), so its lines are always these (64-byte
+ * lines; a node of capacity 46, 13 lines)::
+ *
+ *   line 0   kind level depth hinf count | next | upd.state cap shift
+ *            order | upd.val | sum[16] | low | high
+ *   line 1   right | rcu | dead idx_hinf | keys[0..3]      group 0
+ *   line 2   keys[4..11]                                   group 1
+ *   ...
+ *   line 6   keys[36..43]                                  group 5
+ *   line 7   keys[44..45] | vals[0..5]                     group 6
+ *   line 8   vals[6..13]
+ *   ...
+ *
+ * Keys fall into *groups* that are whole cache lines: group 0 is the keys
+ * before the first line boundary (BWT_SKEW of them), group g >= 1 the
+ * 8 << @sum_order keys from BWT_SKEW + (g - 1) * (8 << @sum_order), 8 keys
+ * being a line (BWT_LINE_SHIFT).  The summary, in line 0, holds the first
+ * key of every group but group 0, cut to 8 bits as (key - @low) >>
+ * @sum_shift, the shift being the least that makes the node's largest key
+ * fit; unused entries are BWT_SUM_NONE, and so is the last, a sentinel.
+ * So a search reads line 0, finds the group from the summary in four
+ * branch-free steps (bwt_sum_group()), and reads one line of keys (at
+ * @sum_order 0, for nodes of up to BWT_SKEW + 15 * 8 = 124 keys) and one
+ * line of values, which it prefetches as soon as it knows the group.
+ *
+ * Cutting keys to 8 bits keeps their order but may make two equal: the
+ * summary then picks the last group whose cut first key equals the key's,
+ * which is right unless the key is below that group's first key; the
+ * search sees it (the floor falls below the group) and searches the group
+ * before, then, should the key be below that one's first key too, all the
+ * keys before it: always right, and for keys spread evenly over a node it
+ * takes the one line more in about 3% of the searches.
+ *
+ * @cap, @sum_shift and @sum_order share line 0 with the summary, in the gap
+ * that the alignment of @upd.val leaves after @upd.state: nothing stores
+ * @upd as a whole (update.c stores its two fields), so nothing writes that
+ * gap but bwt_base_alloc() and bwt_base_seal().
+ *
+ * Everything that builds a base node ends with bwt_base_seal(), which
+ * writes the summary from the keys, the count and @low; bwtree_validate()
+ * checks it with bwt_base_sealed().
+ */
+#define BWT_SUM_NONE	0xff		/* no group; greater than any key */
+#define BWT_SUM_TOP	0xfe		/* the greatest summary entry */
+/* Keys in line 1, before the first line boundary in @keys. */
+#define BWT_SKEW	((BWT_LINE - offsetof(struct bwt_rec, keys) % BWT_LINE) / \
+			 sizeof(s64))
+
+#define BWT_LINE_SHIFT	3		/* log2 of the keys in a line */
+
+/* The first key of group @g (see the DOC on the base node layout). */
+static inline unsigned int bwt_group_start(const struct bwt_rec *b,
+					   unsigned int g)
+{
+	return g ? BWT_SKEW + ((g - 1) << (BWT_LINE_SHIFT + b->sum_order)) : 0;
+}
+
+/*
+ * The group of base node @b the summary says holds the last key <= @key:
+ * the entries at most @key's cut, counted in four branch-free steps (the
+ * 16th entry, the sentinel, is never read).  It is never too low, and too
+ * high only when @key's cut equals the group's first key's (see the DOC
+ * on the base node layout).
+ */
+static __always_inline unsigned int bwt_sum_group(const struct bwt_rec *b,
+						  s64 key)
+{
+	u64 q = ((u64)key - (u64)b->low) >> b->sum_shift;
+	unsigned int g;
+
+	q = min_t(u64, q, BWT_SUM_TOP);
+	g = (b->sum[7] <= q) << 3;
+	g += (b->sum[g + 3] <= q) << 2;
+	g += (b->sum[g + 1] <= q) << 1;
+	g += b->sum[g] <= q;
+	return g;
 }
 
 /*
@@ -244,12 +351,16 @@ static inline void bwt_rec_prefetch(const struct bwt_rec *r)
 }
 
 /*
- * What a search of base node @b (header already read) may read besides
- * the value it finds: the lines of its keys.
+ * What a search of base node @b for @key (line 0 already read) will read
+ * besides line 0: the group of keys the summary picks, and their values.
  */
-static inline void bwt_base_prefetch(const struct bwt_rec *b)
+static inline void bwt_base_prefetch(const struct bwt_rec *b, s64 key)
 {
-	bwt_prefetch_lines(b->keys, (size_t)b->count * sizeof(b->keys[0]));
+	unsigned int lo = bwt_group_start(b, bwt_sum_group(b, key));
+	size_t len = sizeof(s64) << (BWT_LINE_SHIFT + b->sum_order);
+
+	bwt_prefetch_lines(&b->keys[lo], len);
+	bwt_prefetch_lines(&bwt_vals(b)[lo], len);
 }
 
 static inline bool bwt_is_base(const struct bwt_rec *r)
@@ -571,6 +682,10 @@ int bwt_counters_init(struct bwtree *tree);
 void bwt_counters_destroy(struct bwtree *tree);
 size_t bwt_counters_size(void);
 void bwt_stats_sum(struct bwtree *tree, struct bwtree_stats *stats);
+
+/* base.c */
+void bwt_base_seal(struct bwt_rec *b);
+bool bwt_base_sealed(const struct bwt_rec *b);
 
 /* mapping.c */
 struct bwt_rec __rcu **bwt_map_slot(struct bwt_map *map, u64 pid);

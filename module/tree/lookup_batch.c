@@ -109,7 +109,7 @@ static void bwt_batch_ahead(struct bwt_batch_key *s)
 	const struct bwt_rec *next;
 
 	if (bwt_is_base(s->at)) {
-		bwt_base_prefetch(s->at);
+		bwt_base_prefetch(s->at, s->key);
 		s->stage = BWT_BATCH_SEARCH;
 		return;
 	}

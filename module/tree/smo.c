@@ -175,6 +175,7 @@ enum bwt_res bwt_consolidate(struct bwt_op *op, u64 pid, struct bwt_rec *top)
 	if (WARN_ON_ONCE(bag.n != top->count))
 		return BWT_RESTART;
 	bwt_base_init(b, top, bag.n);
+	bwt_base_seal(b);
 	/*
 	 * Fully ordered: @b's contents before the pointer.  No ABA: @top was
 	 * read in this RCU section and no record is ever put back into a
@@ -283,9 +284,11 @@ static enum bwt_res bwt_split_root(struct bwt_op *op, struct bwt_pos *pos,
 	l->hinf = 0;
 	l->right = rpid;
 	bwt_base_copy(l, &op->scratch, 0, m);
+	bwt_base_seal(l);
 	bwt_base_init(r, top, n - m);
 	r->low = sep;
 	bwt_base_copy(r, &op->scratch, m, n - m);
+	bwt_base_seal(r);
 
 	root->kind = BWTREE_INNER;
 	root->level = top->level + 1;
@@ -300,6 +303,7 @@ static enum bwt_res bwt_split_root(struct bwt_op *op, struct bwt_pos *pos,
 	root->keys[1] = sep;
 	bwt_vals(root)[0] = lpid;
 	bwt_vals(root)[1] = rpid;
+	bwt_base_seal(root);
 
 	/*
 	 * Ordered before the root by the fully ordered cmpxchg in bwt_cas().
@@ -390,6 +394,7 @@ enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos, s64 key)
 	bwt_base_init(q, top, n - m);
 	q->low = sep;
 	bwt_base_copy(q, &op->scratch, m, n - m);
+	bwt_base_seal(q);
 	slot = bwt_map_slot(&tree->map, qpid);
 	/* Ordered before the new lower half by the cmpxchg in bwt_cas(). */
 	RCU_INIT_POINTER(*slot, q);
@@ -400,6 +405,7 @@ enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos, s64 key)
 	l->hinf = 0;
 	l->right = qpid;
 	bwt_base_copy(l, &op->scratch, 0, m);
+	bwt_base_seal(l);
 	bwt_pause_point(split_cas);
 	/*
 	 * Fully ordered: Q's slot and @l before @l is reachable.  No ABA:
@@ -899,6 +905,7 @@ static enum bwt_res bwt_try_collapse(struct bwt_op *op, struct bwt_rec *root)
 	if (bwt_collect(ctop, &bag, op->gather) || bag.n != ctop->count)
 		return BWT_RESTART;
 	bwt_base_init(copy, ctop, bag.n);
+	bwt_base_seal(copy);
 
 	rd = bwt_op_delta(op);
 	bwt_rec_init_delta(rd, ctop, BWTREE_REMOVE);
@@ -999,6 +1006,7 @@ enum bwt_res bwt_try_merge(struct bwt_op *op, s64 key, unsigned int level)
 		bwt_chain_freeze(vtop);
 		for (i = 0; i < vtop->count; i++)
 			bwt_vals(thaw)[i] = READ_ONCE(bwt_vals(vtop)[i]);
+		bwt_base_seal(thaw);
 	} else {
 		/*
 		 * Up to the rcu head: that and ->dead are written when @vtop

@@ -107,6 +107,7 @@ struct bwtree *bwtree_create(const struct bwtree_params *params)
 	root->low = S64_MIN;
 	root->hinf = 1;
 	root->right = BWT_NIL;
+	bwt_base_seal(root);
 	rcu_assign_pointer(*bwt_map_slot(&tree->map, BWT_ROOT), root);
 	bwt_stat_inc(tree, records[BWTREE_LEAF]);
 	return tree;

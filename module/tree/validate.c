@@ -43,6 +43,11 @@ static int bwt_check_node(struct bwt_check *c, unsigned int level, u64 *pid,
 			bwt_bad("pid %llu: retired record reachable", *pid);
 			return -EUCLEAN;
 		}
+		if (bwt_is_base(it.at.rec) && !bwt_base_sealed(it.at.rec)) {
+			bwt_bad("pid %llu: base node's keys out of order or its summary stale",
+				*pid);
+			return -EUCLEAN;
+		}
 	}
 	if (it.bad) {
 		bwt_bad("pid %llu: malformed chain", *pid);

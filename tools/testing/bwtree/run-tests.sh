@@ -92,6 +92,8 @@ lane_single() {
 	run shimtest	"$O/asan/shimtest"
 	# The SMO races of issue 11, driven step by step at pause points.
 	run interleave	"$O/asan/interleave"
+	# The base node layout: summary, search, validation.
+	run layout	"$O/asan/layout"
 	run model	"$O/asan/model" -n 400000
 	run failsweep	"$O/asan/failsweep"
 	# The fuzzer: every corpus input once, then new inputs up to
@@ -110,7 +112,7 @@ lane_stress &
 lane_single
 wait
 
-ORDER="shimtest interleave model failsweep stress-asan-small stress-asan-large
+ORDER="shimtest interleave layout model failsweep stress-asan-small stress-asan-large
 stress-tsan-small stress-tsan-large contend-asan contend-tsan contend-O2
 fuzz-corpus fuzz-new"
 body="$LOGS/tap.body"

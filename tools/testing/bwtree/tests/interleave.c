@@ -139,6 +139,7 @@ static struct bwt_rec *mk_node(unsigned int level, s64 low, s64 high,
 	b->right = right;
 	memcpy(b->keys, keys, n * sizeof(s64));
 	memcpy(bwt_vals(b), vals, n * sizeof(u64));
+	bwt_base_seal(b);
 	bwt_stat_inc(tree, records[b->kind]);
 	return b;
 }
