@@ -221,6 +221,8 @@ static __always_inline bool __bwt_leaf_find(const struct bwt_rec *rec, s64 key,
 	int i;
 
 	at->base = NULL;
+	if (rec->depth > 1)
+		prefetch(bwt_chain_base(rec));
 	for (; rec; rec = bwt_chain_step(rec, key)) {
 		switch (rec->kind) {
 		case BWTREE_INSERT:
@@ -264,7 +266,9 @@ static __always_inline bool __bwt_leaf_find(const struct bwt_rec *rec, s64 key,
  * @val: where to put its value
  *
  * The newest INSERT or DELETE delta for @key decides; without one, the
- * base node does.
+ * base node does.  The base node's first line is prefetched at once when
+ * the newest record names it, so that it arrives while the walk goes
+ * through the deltas.
  *
  * Context: RCU read-side critical section.
  * Return: true if @key is present.
@@ -600,11 +604,14 @@ enum bwt_res bwt_collect(const struct bwt_rec *top, struct bwt_bag *bag,
  * @top: the record it will be prepended to
  * @kind: its kind
  *
- * Copies the node's attributes; the caller adjusts what the delta changes.
+ * Copies the node's attributes, and for an INSERT or DELETE the chain's
+ * base node as @top knows it; the caller adjusts what the delta changes.
  */
 void bwt_rec_init_delta(struct bwt_rec *d, const struct bwt_rec *top,
 			enum bwtree_kind kind)
 {
+	if (kind == BWTREE_INSERT || kind == BWTREE_DELETE)
+		d->kv.base = bwt_chain_base(top);
 	d->kind = kind;
 	d->level = top->level;
 	d->depth = top->depth + 1;

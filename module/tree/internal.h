@@ -140,7 +140,9 @@ enum bwt_res {
  * @hinf: the node's high key is +infinity (@high is then unused)
  * @count: items in the node (keys, or children for an inner node)
  * @next: the next older record of the chain, NULL for a base node
- * @kv: INSERT, DELETE: the key and value
+ * @kv: INSERT, DELETE: the key and value; @kv.base, the base node of the
+ *	chain below when it has one only (no SPLIT or MERGE above it), else
+ *	NULL: a search prefetches it while it walks the deltas
  * @idx: INDEX, INDEX_DEL: separator @idx.key was added (removed); keys in
  *	[@idx.lo, @idx.hi) (or to +inf when @idx_hinf) route to @idx.child
  * @merge: MERGE: keys >= @merge.sep are in chain @merge.removed
@@ -186,6 +188,7 @@ struct bwt_rec {
 		struct {
 			s64 key;
 			u64 val;
+			const struct bwt_rec *base;
 		} kv;
 		struct {
 			s64 key;
@@ -366,6 +369,21 @@ static inline void bwt_base_prefetch(const struct bwt_rec *b, s64 key)
 static inline bool bwt_is_base(const struct bwt_rec *r)
 {
 	return r->kind == BWTREE_LEAF || r->kind == BWTREE_INNER;
+}
+
+/* A leaf's base node, if a search can learn it from @r: see @kv.base. */
+static inline const struct bwt_rec *bwt_chain_base(const struct bwt_rec *r)
+{
+	switch (r->kind) {
+	case BWTREE_LEAF:
+	case BWTREE_INNER:
+		return r;
+	case BWTREE_INSERT:
+	case BWTREE_DELETE:
+		return r->kv.base;
+	default:
+		return NULL;
+	}
 }
 
 /* Does the node whose newest record is @r hold @key (ignoring its low)? */

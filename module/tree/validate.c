@@ -21,6 +21,19 @@ struct bwt_check {
 #define bwt_bad(fmt, ...) \
 	pr_err("bwtree: validate: " fmt "\n", ##__VA_ARGS__)
 
+/* An INSERT or DELETE names no base, or the one its run of them ends in. */
+static bool bwt_check_base_hint(const struct bwt_rec *rec)
+{
+	const struct bwt_rec *r = rec;
+
+	if ((rec->kind != BWTREE_INSERT && rec->kind != BWTREE_DELETE) ||
+	    !rec->kv.base)
+		return true;
+	while (r && (r->kind == BWTREE_INSERT || r->kind == BWTREE_DELETE))
+		r = bwt_chain_step(r, rec->kv.key);
+	return r == rec->kv.base;
+}
+
 /* Check one node; set *@pid to its right sibling. */
 static int bwt_check_node(struct bwt_check *c, unsigned int level, u64 *pid,
 			  s64 *expect_low, u64 *first_child)
@@ -45,6 +58,11 @@ static int bwt_check_node(struct bwt_check *c, unsigned int level, u64 *pid,
 		}
 		if (bwt_is_base(it.at.rec) && !bwt_base_sealed(it.at.rec)) {
 			bwt_bad("pid %llu: base node's keys out of order or its summary stale",
+				*pid);
+			return -EUCLEAN;
+		}
+		if (!bwt_check_base_hint(it.at.rec)) {
+			bwt_bad("pid %llu: a delta names another chain's base node",
 				*pid);
 			return -EUCLEAN;
 		}

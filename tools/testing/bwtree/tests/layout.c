@@ -14,7 +14,8 @@
  *   lines	a node is cache-line aligned and a whole number of lines,
  *		and group g >= 1 starts on a line boundary.
  *   validate	bwtree_validate() rejects a tree whose base node has a
- *		stale summary, and accepts it again once repaired.
+ *		stale summary, or a delta naming another chain's base node,
+ *		and accepts it again once repaired.
  *
  * Usage: layout
  */
@@ -203,6 +204,7 @@ static void test_validate(void)
 	struct bwtree_params p = { .leaf_max = 32, .inner_max = 32, .chain_max = 4 };
 	struct bwtree *t = bwtree_create(&p);
 	struct bwt_rec *b, *top;
+	const struct bwt_rec *saved;
 	int i, ok, stale, fixed;
 	u16 was;
 
@@ -212,7 +214,7 @@ static void test_validate(void)
 	}
 	/*
 	 * One leaf: with chain_max 4 the 9th insert consolidates 8 keys, so
-	 * the base under two INSERT deltas has a summary entry.
+	 * the base has a summary entry and two INSERT deltas name the base.
 	 */
 	for (i = 0; i < 10; i++)
 		bwtree_insert(t, 10 * i, i);
@@ -221,9 +223,7 @@ static void test_validate(void)
 	top = bwt_read(t, BWT_ROOT);
 	rcu_read_unlock();
 	/* No writer runs: the records stay, and the test may poke them. */
-	b = top;
-	while (b && !bwt_is_base(b))
-		b = (struct bwt_rec *)bwt_chain_step(b, 0);
+	b = (struct bwt_rec *)bwt_chain_base(top);
 	if (!b || top->kind != BWTREE_INSERT || b->count <= BWT_SKEW) {
 		h_ok(false, "validate: the leaf is not INSERT deltas on a base of > %lu keys",
 		     (unsigned long)BWT_SKEW);
@@ -239,6 +239,14 @@ static void test_validate(void)
 	     "validate: a stale summary is caught (%d, %d, %d)", ok, stale,
 	     fixed);
 
+	saved = top->kv.base;
+	top->kv.base = top->next;	/* the delta under it, not a base */
+	stale = bwtree_validate(t);
+	top->kv.base = saved;
+	fixed = bwtree_validate(t);
+	h_ok(stale == -EUCLEAN && !fixed,
+	     "validate: a delta naming the wrong base node is caught (%d, %d)",
+	     stale, fixed);
 	bwtree_destroy(t);
 }
 
