@@ -89,9 +89,14 @@
  */
 #define BWT_HELP_DEPTH_MAX	8
 
-/* Defaults, chosen by measurement: see README "Figures". */
-#define BWT_DEF_LEAF_MAX	64
-#define BWT_DEF_INNER_MAX	64
+/*
+ * Defaults, chosen by measurement (docs/results.md, "Tunables"): a node of
+ * up to 124 keys is searched in one line of keys (see the DOC on the base
+ * node layout), and nodes of 104 keys read best for little more memory
+ * than larger ones.
+ */
+#define BWT_DEF_LEAF_MAX	104
+#define BWT_DEF_INNER_MAX	104
 #define BWT_DEF_CHAIN_MAX	4
 
 /* States of a REMOVE delta. */
