@@ -245,6 +245,30 @@ static enum bwt_res bwt_split_fold(struct bwt_op *op, const struct bwt_rec *top,
 	return bwt_split_sep_ok(op, top, *m);
 }
 
+/*
+ * Both halves of a split, from the node folded into the scratch arrays:
+ * @l the lower @m items, ending at the separator with @rpid to its right,
+ * @r the rest.
+ */
+static void bwt_split_halves(struct bwt_op *op, const struct bwt_rec *top,
+			     unsigned int m, struct bwt_rec *l, struct bwt_rec *r,
+			     u64 rpid)
+{
+	unsigned int n = top->count;
+	s64 sep = op->scratch.keys[m];
+
+	bwt_base_init(l, top, m);
+	l->high = sep;
+	l->hinf = 0;
+	l->right = rpid;
+	bwt_base_copy(l, &op->scratch, 0, m);
+	bwt_base_seal(l);
+	bwt_base_init(r, top, n - m);
+	r->low = sep;
+	bwt_base_copy(r, &op->scratch, m, n - m);
+	bwt_base_seal(r);
+}
+
 static enum bwt_res bwt_split_root(struct bwt_op *op, struct bwt_pos *pos,
 				   s64 key)
 {
@@ -279,16 +303,7 @@ static enum bwt_res bwt_split_root(struct bwt_op *op, struct bwt_pos *pos,
 	lpid = op->pid[BWT_PID_LEFT];
 	rpid = op->pid[BWT_PID_RIGHT];
 
-	bwt_base_init(l, top, m);
-	l->high = sep;
-	l->hinf = 0;
-	l->right = rpid;
-	bwt_base_copy(l, &op->scratch, 0, m);
-	bwt_base_seal(l);
-	bwt_base_init(r, top, n - m);
-	r->low = sep;
-	bwt_base_copy(r, &op->scratch, m, n - m);
-	bwt_base_seal(r);
+	bwt_split_halves(op, top, m, l, r, rpid);
 
 	root->kind = BWTREE_INNER;
 	root->level = top->level + 1;
@@ -391,21 +406,11 @@ enum bwt_res bwt_split(struct bwt_op *op, struct bwt_pos *pos, s64 key)
 	sep = op->scratch.keys[m];
 	q = op->base[BWT_BASE_RIGHT];
 	qpid = op->pid[BWT_PID_RIGHT];
-	bwt_base_init(q, top, n - m);
-	q->low = sep;
-	bwt_base_copy(q, &op->scratch, m, n - m);
-	bwt_base_seal(q);
+	l = op->base[BWT_BASE_NEW];
+	bwt_split_halves(op, top, m, l, q, qpid);
 	slot = bwt_map_slot(&tree->map, qpid);
 	/* Ordered before the new lower half by the cmpxchg in bwt_cas(). */
 	RCU_INIT_POINTER(*slot, q);
-
-	l = op->base[BWT_BASE_NEW];
-	bwt_base_init(l, top, m);
-	l->high = sep;
-	l->hinf = 0;
-	l->right = qpid;
-	bwt_base_copy(l, &op->scratch, 0, m);
-	bwt_base_seal(l);
 	bwt_pause_point(split_cas);
 	/*
 	 * Fully ordered: Q's slot and @l before @l is reachable.  No ABA:

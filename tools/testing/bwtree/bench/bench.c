@@ -329,22 +329,13 @@ static void gen_ops(struct op *ops, long n, enum wl w, uint64_t seed)
 	}
 }
 
-/* Run one workload with @nt threads; returns ops/s over all threads. */
-static double run_threads(const struct contender *c, void *t, enum wl w, int nt,
-			  uint64_t seed, long *errors)
+/* Run prepared @jobs in @nt threads; returns the wall time from first start to last end. */
+static double run_jobs(struct job *jobs, int nt, pthread_barrier_t *bar, long *errors)
 {
-	pthread_barrier_t bar;
-	struct job jobs[8];
-	pthread_t th[8];
 	double t0 = 1e300, t1 = 0;
+	pthread_t th[8];
 	int i;
 
-	pthread_barrier_init(&bar, NULL, nt);
-	for (i = 0; i < nt; i++) {
-		jobs[i] = (struct job){ .c = c, .t = t, .nops = ops_per_thread, .bar = &bar };
-		jobs[i].ops = malloc(ops_per_thread * sizeof(struct op));
-		gen_ops(jobs[i].ops, ops_per_thread, w, seed * 131 + i);
-	}
 	for (i = 0; i < nt; i++)
 		pthread_create(&th[i], NULL, job_run, &jobs[i]);
 	for (i = 0; i < nt; i++) {
@@ -354,8 +345,27 @@ static double run_threads(const struct contender *c, void *t, enum wl w, int nt,
 		*errors += jobs[i].errors;
 		free(jobs[i].ops);
 	}
-	pthread_barrier_destroy(&bar);
-	return nt * (double)ops_per_thread / (t1 - t0);
+	pthread_barrier_destroy(bar);
+	return t1 - t0;
+}
+
+/* Run one workload with @nt threads; returns ops/s over all threads. */
+static double run_threads(const struct contender *c, void *t, enum wl w, int nt,
+			  uint64_t seed, long *errors)
+{
+	pthread_barrier_t bar;
+	struct job jobs[8];
+	double t1;
+	int i;
+
+	pthread_barrier_init(&bar, NULL, nt);
+	for (i = 0; i < nt; i++) {
+		jobs[i] = (struct job){ .c = c, .t = t, .nops = ops_per_thread, .bar = &bar };
+		jobs[i].ops = malloc(ops_per_thread * sizeof(struct op));
+		gen_ops(jobs[i].ops, ops_per_thread, w, seed * 131 + i);
+	}
+	t1 = run_jobs(jobs, nt, &bar, errors);
+	return nt * (double)ops_per_thread / t1;
 }
 
 /* The random-order load with @nt threads, each inserting a slice of kshuf. */
@@ -364,8 +374,7 @@ static double load_threads(const struct contender *c, int nt, long *errors)
 	void *t = c->create();
 	pthread_barrier_t bar;
 	struct job jobs[8];
-	pthread_t th[8];
-	double t0 = 1e300, t1 = 0;
+	double t1;
 	long k;
 	int i;
 
@@ -378,20 +387,11 @@ static double load_threads(const struct contender *c, int nt, long *errors)
 		for (k = from; k < to; k++)
 			jobs[i].ops[k - from] = (struct op){ .idx = k, .kind = OP_LOAD };
 	}
-	for (i = 0; i < nt; i++)
-		pthread_create(&th[i], NULL, job_run, &jobs[i]);
-	for (i = 0; i < nt; i++) {
-		pthread_join(th[i], NULL);
-		t0 = fmin(t0, jobs[i].t0);
-		t1 = fmax(t1, jobs[i].t1);
-		*errors += jobs[i].errors;
-		free(jobs[i].ops);
-	}
-	pthread_barrier_destroy(&bar);
+	t1 = run_jobs(jobs, nt, &bar, errors);
 	c->quiesce();
 	c->destroy(t);
 	c->quiesce();
-	return nkeys / (t1 - t0);
+	return nkeys / t1;
 }
 
 static double load(const struct contender *c, void **tp, const int64_t *keys, bool sorted_order,
