@@ -56,7 +56,8 @@ static enum bwt_res bwt_descend_from(struct bwt_op *op, s64 key,
 				return BWT_RESTART;
 			}
 			if (atomic_read(&top->rm.state) == BWT_RM_COMMITTED &&
-			    (!pos->via_right || top->rm.collapse))
+			    (pos->via_right ? !!top->rm.collapse :
+			     !bwt_frozen_still_routed(tree, pos->ppid, pid, key)))
 				return BWT_RESTART;
 			top = top->next;
 		}
@@ -109,9 +110,10 @@ static enum bwt_res bwt_descend_from(struct bwt_op *op, s64 key,
  * @pos: where the descent ended: the node, and the parent entry used
  *
  * A reader that meets a frozen node reads its frozen contents unless the
- * merge already committed and it came from the parent, in which case the
- * contents may have moved left: it restarts.  A writer helps the merge
- * along and restarts.
+ * merge already committed, it came from the parent, and the parent no
+ * longer routes the key there (bwt_frozen_still_routed()): the contents
+ * may have moved left, and it restarts.  A writer helps the merge along
+ * and restarts.
  *
  * Context: RCU read-side critical section.
  * Return: BWT_DONE; BWT_RESTART to restart from the root (after refilling
@@ -151,6 +153,48 @@ enum bwt_res bwt_descend_resume(struct bwt_op *op, s64 key, unsigned int level,
 	return bwt_descend_from(op, key, level, pos, pos->pid);
 }
 
+/**
+ * bwt_frozen_still_routed() - may a reader use a committed merge's frozen node
+ * @tree: the tree
+ * @ppid: the parent the reader came down from
+ * @pid: the frozen node, whose merge (or collapse) has committed
+ * @key: the key the reader routed by
+ *
+ * A frozen node's contents are the truth for its range until its merge's
+ * MERGE delta (or a collapse's copy) is installed, and that happens only
+ * after a helper saw the parent without the node's entry.  So a reader that
+ * reads the parent's slot again and finds it still routing @key to @pid
+ * knows that, at that read, the INDEX_DEL was not posted, so nothing had
+ * moved: the frozen contents are what a lookup of @key must answer from
+ * (the read is its linearization point).  Without this a reader could only
+ * restart, forever if the merge's helpers gave up (bwt_merge_up() may) and
+ * no writer came by.  No pid here can be reused while the reader's RCU
+ * section lasts: it read both records in it.  A parent that is itself
+ * frozen is read through its REMOVE delta unless its own merge committed:
+ * while that merge is undecided nothing is posted on it or for it.
+ *
+ * Context: RCU read-side critical section, the reader's.
+ * Return: true if the frozen contents may be read.
+ */
+bool bwt_frozen_still_routed(struct bwtree *tree, u64 ppid, u64 pid, s64 key)
+{
+	const struct bwt_rec *p;
+
+	if (ppid == BWT_NIL)
+		return false;
+	p = bwt_read(tree, ppid);
+	if (!p)
+		return false;
+	if (p->kind == BWTREE_REMOVE) {
+		if (atomic_read(&p->rm.state) == BWT_RM_COMMITTED)
+			return false;
+		p = p->next;
+	}
+	if (key < p->low || !bwt_below_high(p, key))
+		return false;
+	return bwt_route_child(p, key) == pid;
+}
+
 /*
  * The reader's descent, for lookups: bwt_descend() without the bookkeeping
  * a writer needs.  Same rules for frozen nodes, and the same check that the
@@ -165,24 +209,32 @@ const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key)
 {
 	unsigned int restarts = 0;
 	const struct bwt_rec *top;
+	u64 pid, ppid;
 	bool via_right;
-	u64 pid;
 
 restart:
 	if (unlikely(restarts++ == BWT_READ_RESTARTS))
 		return NULL;
-	top = bwt_read(tree, BWT_ROOT);
+	pid = BWT_ROOT;
+	ppid = BWT_NIL;
+	top = bwt_read(tree, pid);
 	via_right = false;
 	for (;;) {
 		switch (bwt_descend_at(&top, key, via_right, &pid)) {
 		case BWT_STEP_RESTART:
 			goto restart;
+		case BWT_STEP_FROZEN:
+			if (!bwt_frozen_still_routed(tree, ppid, pid, key))
+				goto restart;
+			top = top->next;	/* the frozen contents */
+			continue;
 		case BWT_STEP_RIGHT:
 			via_right = true;
 			break;
 		case BWT_STEP_HERE:
 			if (!top->level)
 				return top;
+			ppid = pid;
 			pid = bwt_route_child(top, key);
 			via_right = false;
 			break;

@@ -844,12 +844,18 @@ const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key);
  * @BWT_STEP_HERE: the node holds the key: search it, or route to a child
  * @BWT_STEP_RIGHT: the key lies to the right: go on at the right sibling
  * @BWT_STEP_RESTART: a stale route; start again from the root
+ * @BWT_STEP_FROZEN: a node frozen by a committed merge, reached from its
+ *	parent: its contents hold only while the parent still routes the key
+ *	to it (bwt_frozen_still_routed()); restart otherwise
  */
 enum bwt_step {
 	BWT_STEP_HERE,
 	BWT_STEP_RIGHT,
 	BWT_STEP_RESTART,
+	BWT_STEP_FROZEN,
 };
+
+bool bwt_frozen_still_routed(struct bwtree *tree, u64 ppid, u64 pid, s64 key);
 
 /**
  * bwt_descend_at() - one node of a reader's descent
@@ -864,8 +870,9 @@ enum bwt_step {
  * and the batched lookups (lookup_batch.c), which run them a node at a time:
  * a frozen node is read through its REMOVE delta unless the merge committed
  * and the node was reached from its parent (its contents may have moved
- * left) or it is a collapsed root; a key at or above the high key goes
- * right; a key below the low key means a stale route.
+ * left: BWT_STEP_FROZEN, *@top still the REMOVE delta) or it is a
+ * collapsed root; a key at or above the high key goes right; a key below
+ * the low key means a stale route.
  *
  * Context: RCU read-side critical section.
  * Return: the &enum bwt_step to take.
@@ -878,9 +885,12 @@ bwt_descend_at(const struct bwt_rec **top, s64 key, bool via_right, u64 *right)
 	if (unlikely(!t))
 		return BWT_STEP_RESTART;	/* a freed pid: a stale route */
 	if (unlikely(t->kind == BWTREE_REMOVE)) {
-		if (atomic_read(&t->rm.state) == BWT_RM_COMMITTED &&
-		    (!via_right || t->rm.collapse))
-			return BWT_STEP_RESTART;
+		if (atomic_read(&t->rm.state) == BWT_RM_COMMITTED) {
+			if (!via_right)
+				return BWT_STEP_FROZEN;
+			if (t->rm.collapse)
+				return BWT_STEP_RESTART;
+		}
 		t = t->next;
 		*top = t;
 	}

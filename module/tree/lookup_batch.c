@@ -155,6 +155,7 @@ static bool bwt_batch_step(struct bwtree *tree, struct bwt_batch_key *s,
 			bwt_batch_goto(tree, s, pid, true);
 			return false;
 		case BWT_STEP_RESTART:
+		case BWT_STEP_FROZEN:	/* the parent's check: a single lookup's */
 			break;
 		}
 		break;

@@ -92,8 +92,13 @@
  * Any writer that meets a REMOVE delta helps finish these phases before
  * doing anything else, then restarts from the root.  A reader that meets
  * one reads R's frozen contents, which stay authoritative until the MERGE
- * delta is installed, unless the merge has committed and the reader came
- * down from the parent (it might then be past phase three): it restarts.
+ * delta is installed.  If the merge has committed and the reader came down
+ * from the parent, it might be past phase three: it reads the parent's
+ * slot again, and only if that still routes its key to R (no INDEX_DEL
+ * yet, so no MERGE) does it read R; otherwise it restarts.  So readers
+ * never wait for a committed merge to finish: a merge whose helpers gave
+ * up stays committed until the next writer in its range finishes it, and
+ * readers of the range go on meanwhile (bwt_frozen_still_routed()).
  *
  * Root collapse: when the root has a single child C spanning all keys, C
  * is frozen by a REMOVE delta that carries a copy of C's contents, and the

@@ -50,6 +50,11 @@
  *   scan-left	  a descending scan stopped between two leaves while
  *		  the leaf to its left merges (or is frozen, then merges):
  *		  its descent to the key below must find every key once.
+ *   committed-read a merge committed but its helper went no further (it
+ *		  gives up, or is delayed): lookups, batched lookups and
+ *		  scans of the frozen node's range, which come to it from
+ *		  the parent, must answer from its frozen contents instead
+ *		  of restarting until some writer finishes the merge.
  *
  * Usage: interleave [-v] [scenario...]   (default: all)
  */
@@ -1278,6 +1283,102 @@ static void scenario_scan_left(void)
 	finish(name);
 }
 
+/* ------------------------------------------------------------ scenario 7 */
+
+struct reads {
+	struct bwt_pause pause;	/* only its done flag */
+	const s64 *keys;
+	unsigned int n;
+	bool ok;
+};
+
+/* Every key by lookup, by one batch, and by scans both ways. */
+static void *reads_fn(void *arg)
+{
+	struct bwtree_pair out[16];
+	struct reads *r = arg;
+	u64 vals[16], v;
+	bool found[16], done;
+	unsigned int i;
+	s64 next;
+	int ret;
+
+	r->ok = true;
+	for (i = 0; i < r->n; i++)
+		if (bwtree_lookup(tree, r->keys[i], &v) ||
+		    v != h_value(r->keys[i], 1))
+			r->ok = false;
+	h_diag("  lookups: %s", r->ok ? "all found" : "wrong");
+	ret = bwtree_lookup_batch(tree, r->keys, r->n, vals, found);
+	for (i = 0; i < r->n; i++)
+		if (ret != (int)r->n || !found[i] ||
+		    vals[i] != h_value(r->keys[i], 1))
+			r->ok = false;
+	h_diag("  batch: %d, %s", ret, r->ok ? "all found" : "wrong");
+	ret = bwtree_scan_batch(tree, S64_MIN, S64_MAX, 0, out,
+				ARRAY_SIZE(out), &next, &done);
+	for (i = 0; i < r->n; i++)
+		if (ret != (int)r->n || !done || out[i].key != r->keys[i])
+			r->ok = false;
+	h_diag("  scan: %d pairs, done %d, %s", ret, done,
+	       r->ok ? "right" : "wrong");
+	ret = bwtree_scan_batch(tree, S64_MIN, S64_MAX, BWTREE_SCAN_REVERSE,
+				out, ARRAY_SIZE(out), &next, &done);
+	for (i = 0; i < r->n; i++)
+		if (ret != (int)r->n || !done ||
+		    out[i].key != r->keys[r->n - 1 - i])
+			r->ok = false;
+	h_diag("  reverse scan: %d pairs, done %d, %s", ret, done,
+	       r->ok ? "right" : "wrong");
+	bwt_pause_done(&r->pause);
+	return NULL;
+}
+
+/*
+ * M freezes B (build_abc()), commits its merge into A and stops before the
+ * INDEX_DEL: the root still routes 150 to B.  Readers must answer from B's
+ * frozen contents while M stays parked (the state a merge is left in when
+ * bwt_merge_up() gives up), then the merge finishes.
+ */
+static void scenario_committed_read(void)
+{
+	static const char *const m_pts[] = { "rm_committed", NULL };
+	static const s64 keys[] = { 10, 20, 150, 210, 220 };
+	const char *name = "interleave-committed-read";
+	struct reads r = { .keys = keys, .n = ARRAY_SIZE(keys) };
+	struct bwtree_stats st;
+	struct actor m;
+	pthread_t th;
+
+	h_diag("%s: reads while a committed merge waits before its INDEX_DEL",
+	       name);
+	build_abc();
+	actor_start(&m, "M", job_merge_b, m_pts);
+	if (!step_wait(&m, "rm_committed"))
+		H_FAIL("M did not commit B's merge");
+	if (pthread_create(&th, NULL, reads_fn, &r))
+		abort();
+	if (!bwt_pause_wait_done(&r.pause, 5.0)) {
+		h_ok(false, "%s: reads complete (they restart forever)", name);
+		h_check_complaints(name);
+		fflush(stdout);
+		_exit(1);
+	}
+	pthread_join(th, NULL);
+	h_ok(r.ok, "%s: lookups, a batch and scans both ways found every key",
+	     name);
+	bwtree_get_stats(tree, &st);
+	h_ok(st.merges == 0, "%s: and B was not merged meanwhile (%llu)", name,
+	     st.merges);
+	step_release(&m);
+	actor_join(&m);
+	bwtree_get_stats(tree, &st);
+	h_ok(st.merges == 1, "%s: B merged into A after (%llu)", name,
+	     st.merges);
+	check_end(name, keys, ARRAY_SIZE(keys));
+	finish(name);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1293,6 +1394,7 @@ static const struct {
 	{ "batch-split", scenario_batch_split },
 	{ "batch-merge", scenario_batch_merge },
 	{ "scan-left", scenario_scan_left },
+	{ "committed-read", scenario_committed_read },
 };
 
 int main(int argc, char **argv)
