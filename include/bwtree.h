@@ -67,7 +67,9 @@ struct bwtree_account {
  * struct bwtree_params - tunables of one tree, fixed at creation
  * @leaf_max: most entries in a leaf; 0 picks the default
  * @inner_max: most separators in an inner node; 0 picks the default
- * @chain_max: longest delta chain before consolidation; 0 picks the default
+ * @chain_max: longest delta chain of a leaf before consolidation (inner
+ *	nodes are folded as soon as a writer passes one with a delta); 0 picks
+ *	the default
  * @max_bytes: most bytes this tree may use; 0 means no limit of its own
  * @account: shared account charged as well, or NULL
  *

@@ -9,6 +9,7 @@
 #include <linux/rcupdate.h>
 #include <linux/bug.h>
 #include "internal.h"
+#include "search.h"
 
 /*
  * Walked right from @pos->top after coming down from the parent: the parent
@@ -220,6 +221,19 @@ restart:
 	top = bwt_read(tree, pid);
 	via_right = false;
 	for (;;) {
+		/*
+		 * Most nodes are a bare base node that holds the key: route
+		 * by it at once (bwt_descend_at() would say BWT_STEP_HERE).
+		 */
+		if (likely(top && bwt_is_base(top) && bwt_holds(top, key))) {
+			if (!top->level)
+				return top;
+			ppid = pid;
+			pid = bwt_vals(top)[bwt_base_entry(top, key)];
+			via_right = false;
+			top = bwt_read(tree, pid);
+			continue;
+		}
 		switch (bwt_descend_at(&top, key, via_right, &pid)) {
 		case BWT_STEP_RESTART:
 			goto restart;

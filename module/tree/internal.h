@@ -20,6 +20,7 @@
 #include <linux/limits.h>
 #include <linux/prefetch.h>
 #include <linux/percpu.h>
+#include <linux/bitops.h>
 #include <linux/percpu_counter.h>
 #include <bwtree.h>
 
@@ -82,6 +83,14 @@
 #define BWT_ROOT		0		/* the root's pid never changes */
 #define BWT_CHAIN_SLACK		8		/* SMO deltas allowed past chain_max */
 #define BWT_READ_RESTARTS	8		/* a reader's restarts per RCU section */
+/*
+ * Deltas a writer leaves on an inner node it passes (chain_max bounds the
+ * leaves'): every descent reads the inner nodes and a split adds one INDEX
+ * delta to one of them, so folding each at once costs a copy per split and
+ * lets every descent route by a bare base node (callgrind, 100k keys:
+ * lookups 632 -> 549 instructions, inserts 4005 -> 3889).
+ */
+#define BWT_INNER_CHAIN_MAX	1
 /*
  * Merges one operation helps inside one another: helping descends, and a
  * descent may meet another frozen node.  Bounds the stack; the deepest
@@ -434,6 +443,37 @@ struct bwt_map {
 	atomic64_t free_head;		/* tag << 32 | pid, U32_MAX: empty */
 };
 
+/* The segment of @pid, and its offset there into *@off. */
+static inline unsigned int bwt_map_seg_of(u64 pid, u64 *off)
+{
+	u64 x = pid + (1ULL << BWT_MAP_SHIFT);
+	unsigned int s = fls64(x) - 1 - BWT_MAP_SHIFT;
+
+	*off = x - (1ULL << (s + BWT_MAP_SHIFT));
+	return s;
+}
+
+/**
+ * bwt_map_slot() - the slot of a page ID
+ * @map: the mapping table
+ * @pid: a page ID returned by bwt_pid_alloc()
+ *
+ * Inline: every level of every descent takes it.
+ *
+ * Context: any; the segment exists since the pid was allocated.
+ * Return: the slot.
+ */
+static inline struct bwt_rec __rcu **bwt_map_slot(struct bwt_map *map,
+						  u64 pid)
+{
+	u64 off;
+	unsigned int s = bwt_map_seg_of(pid, &off);
+	/* Pairs with the cmpxchg() that published the segment. */
+	struct bwt_map_seg *seg = smp_load_acquire(&map->seg[s]);
+
+	return &seg->slot[off];
+}
+
 /**
  * DOC: Counters
  *
@@ -711,7 +751,6 @@ void bwt_base_seal(struct bwt_rec *b);
 bool bwt_base_sealed(const struct bwt_rec *b);
 
 /* mapping.c */
-struct bwt_rec __rcu **bwt_map_slot(struct bwt_map *map, u64 pid);
 int bwt_map_init(struct bwtree *tree);
 void bwt_map_destroy(struct bwtree *tree);
 int bwt_pid_alloc(struct bwtree *tree, u64 *pid, gfp_t gfp);

@@ -13,36 +13,9 @@
 
 #define BWT_FREE_EMPTY	U32_MAX
 
-static unsigned int bwt_map_seg_of(u64 pid, u64 *off)
-{
-	u64 x = pid + (1ULL << BWT_MAP_SHIFT);
-	unsigned int s = fls64(x) - 1 - BWT_MAP_SHIFT;
-
-	*off = x - (1ULL << (s + BWT_MAP_SHIFT));
-	return s;
-}
-
 static size_t bwt_map_seg_len(unsigned int s)
 {
 	return (size_t)1 << (s + BWT_MAP_SHIFT);
-}
-
-/**
- * bwt_map_slot() - the slot of a page ID
- * @map: the mapping table
- * @pid: a page ID returned by bwt_pid_alloc()
- *
- * Context: any; the segment exists since the pid was allocated.
- * Return: the slot.
- */
-struct bwt_rec __rcu **bwt_map_slot(struct bwt_map *map, u64 pid)
-{
-	u64 off;
-	unsigned int s = bwt_map_seg_of(pid, &off);
-	/* Pairs with the cmpxchg() that published the segment. */
-	struct bwt_map_seg *seg = smp_load_acquire(&map->seg[s]);
-
-	return &seg->slot[off];
 }
 
 static u32 *bwt_map_next_free(struct bwt_map *map, u64 pid)

@@ -452,7 +452,7 @@ enum bwt_res bwt_maintain(struct bwt_op *op, struct bwt_pos *pos, s64 key)
 	struct bwtree *tree = op->tree;
 	struct bwt_rec *top = pos->top;
 
-	if (top->depth >= tree->chain_max)
+	if (top->depth >= BWT_INNER_CHAIN_MAX)
 		return bwt_consolidate(op, pos->pid, top) ? BWT_RESTART :
 							    BWT_AGAIN;
 	if (top->count >= tree->inner_max)

@@ -16,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/bug.h>
 #include "internal.h"
+#include "search.h"
 
 /* A node below this merges; an inner node with one child always does. */
 static unsigned int bwt_min_of(unsigned int max, unsigned int floor)
@@ -433,12 +434,16 @@ EXPORT_SYMBOL_GPL(bwtree_delete);
 int bwtree_lookup(struct bwtree *tree, s64 key, u64 *value)
 {
 	const struct bwt_rec *leaf;
+	struct bwt_found at;
 	bool found = false;
 
 	for (;;) {
 		rcu_read_lock();
 		leaf = bwt_descend_reader(tree, key);
-		if (leaf)
+		/* A bare base node: searched here, inline. */
+		if (leaf && bwt_is_base(leaf))
+			found = bwt_base_leaf_find(leaf, key, value, &at);
+		else if (leaf)
 			found = bwt_leaf_find(leaf, key, value);
 		rcu_read_unlock();
 		if (likely(leaf))
