@@ -361,6 +361,50 @@ static void bwt_api_lookup(struct kunit *test)
 	}
 }
 
+/*
+ * A lookup that finds its leaf's chain two deltas long folds it: the
+ * answer first, then one consolidation, and the next lookups read a bare
+ * base node (no deltas left, nothing more consolidated).
+ */
+static void bwt_api_lookup_fold(struct kunit *test)
+{
+	const struct bwtree_params p = {
+		.leaf_max = 16, .inner_max = 16, .chain_max = 8,
+	};
+	struct bwtree *tree = bwt_kunit_create(test, &p);
+	struct bwtree_stats s0, s1, s2;
+	bool replaced;
+	s64 k;
+	u64 v;
+
+	/* One leaf, a single delta: no fold. */
+	KUNIT_ASSERT_EQ(test, bwtree_insert(tree, 1, bwt_api_val(1)), 0);
+	bwtree_get_stats(tree, &s0);
+	KUNIT_EXPECT_EQ(test, bwtree_lookup(tree, 1, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, bwt_api_val(1));
+	bwtree_get_stats(tree, &s1);
+	KUNIT_EXPECT_EQ(test, s1.consolidations, s0.consolidations);
+	KUNIT_EXPECT_EQ(test, s1.records[BWTREE_INSERT], 1ULL);
+
+	/* Two deltas (an insert and an upsert): the lookup folds them. */
+	KUNIT_ASSERT_EQ(test, bwtree_upsert(tree, 2, bwt_api_val(2), &replaced),
+			0);
+	bwtree_get_stats(tree, &s1);
+	KUNIT_EXPECT_EQ(test, s1.records[BWTREE_INSERT], 2ULL);
+	KUNIT_EXPECT_EQ(test, bwtree_lookup(tree, 3, &v), -ENOENT);
+	bwtree_get_stats(tree, &s2);
+	KUNIT_EXPECT_EQ(test, s2.consolidations, s1.consolidations + 1);
+	KUNIT_EXPECT_EQ(test, s2.records[BWTREE_INSERT], 0ULL);
+	for (k = 1; k <= 2; k++) {
+		KUNIT_EXPECT_EQ(test, bwtree_lookup(tree, k, &v), 0);
+		KUNIT_EXPECT_EQ(test, v, bwt_api_val(k));
+	}
+	bwtree_get_stats(tree, &s1);
+	KUNIT_EXPECT_EQ(test, s1.consolidations, s2.consolidations);
+	KUNIT_EXPECT_EQ(test, s1.count, 2ULL);
+	KUNIT_EXPECT_EQ(test, bwtree_validate(tree), 0);
+}
+
 #define BWT_API_BATCH_MAX	300
 #define BWT_API_UNSET		0x5eed5eed5eed5eedULL	/* never a value here */
 
@@ -1018,6 +1062,7 @@ static struct kunit_case bwt_api_cases[] = {
 	KUNIT_CASE_SLOW(bwt_api_upsert),
 	KUNIT_CASE_SLOW(bwt_api_delete),
 	KUNIT_CASE(bwt_api_lookup),
+	KUNIT_CASE(bwt_api_lookup_fold),
 	KUNIT_CASE_SLOW(bwt_api_lookup_batch),
 	KUNIT_CASE_SLOW(bwt_api_count),
 	KUNIT_CASE_SLOW(bwt_api_stats),

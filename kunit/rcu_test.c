@@ -12,7 +12,8 @@
  * upsert of a key the reader checks and every delete that merges nodes back
  * happens entirely inside one of the reader's sections; statistics taken at
  * both ends of each section prove it.  Meanwhile the reader looks keys up
- * with bwtree_lookup(), which never sleeps nor allocates: everything the
+ * with bwtree_lookup(), which never sleeps (it allocates only to fold a
+ * leaf's chain, with GFP_NOWAIT, inside its section): everything the
  * writer unlinks must stay readable until the reader leaves (KASAN reports
  * it otherwise), and every value found must be one that can be there.
  * bwtree_scan_batch() may sleep (it allocates scratch space), so a third

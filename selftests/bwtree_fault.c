@@ -527,7 +527,11 @@ static const struct fcase case_batch_big = {
 	.absorbs = true,
 };
 
-/* Reads of a tree of three levels: no allocation, only user copies. */
+/*
+ * Reads of a tree of three levels: only user copies, and the GFP_NOWAIT
+ * allocations of a lookup that folds a leaf's chain, whose failure leaves
+ * the chain as it was: never -ENOMEM.
+ */
 static const struct fcase case_lookup = {
 	.name = "lookup", .op = FOP_LOOKUP,
 	.leaf_max = 4, .inner_max = 4, .nkeys = 12, .key = 60,

@@ -58,7 +58,8 @@ static enum bwt_res bwt_descend_from(struct bwt_op *op, s64 key,
 			}
 			if (atomic_read(&top->rm.state) == BWT_RM_COMMITTED &&
 			    (pos->via_right ? !!top->rm.collapse :
-			     !bwt_frozen_still_routed(tree, pos->ppid, pid, key)))
+			     !bwt_frozen_still_routed(tree, pos->ppid, pid,
+						      top->level, key)))
 				return BWT_RESTART;
 			top = top->next;
 		}
@@ -159,6 +160,7 @@ enum bwt_res bwt_descend_resume(struct bwt_op *op, s64 key, unsigned int level,
  * @tree: the tree
  * @ppid: the parent the reader came down from
  * @pid: the frozen node, whose merge (or collapse) has committed
+ * @level: its level
  * @key: the key the reader routed by
  *
  * A frozen node's contents are the truth for its range until its merge's
@@ -177,7 +179,8 @@ enum bwt_res bwt_descend_resume(struct bwt_op *op, s64 key, unsigned int level,
  * Context: RCU read-side critical section, the reader's.
  * Return: true if the frozen contents may be read.
  */
-bool bwt_frozen_still_routed(struct bwtree *tree, u64 ppid, u64 pid, s64 key)
+bool bwt_frozen_still_routed(struct bwtree *tree, u64 ppid, u64 pid,
+			     unsigned int level, s64 key)
 {
 	const struct bwt_rec *p;
 
@@ -191,7 +194,8 @@ bool bwt_frozen_still_routed(struct bwtree *tree, u64 ppid, u64 pid, s64 key)
 			return false;
 		p = p->next;
 	}
-	if (key < p->low || !bwt_below_high(p, key))
+	/* The root may have collapsed to a copy of a lower node meanwhile. */
+	if (p->level != level + 1 || key < p->low || !bwt_below_high(p, key))
 		return false;
 	return bwt_route_child(p, key) == pid;
 }
@@ -204,9 +208,11 @@ bool bwt_frozen_still_routed(struct bwtree *tree, u64 ppid, u64 pid, s64 key)
  * leaf.  After BWT_READ_RESTARTS restarts it gives up, so that the caller
  * leaves the read section: a reader never holds up a grace period for more
  * than a bounded number of descents.
- * Context: RCU read section.  Return: the leaf, or NULL to leave it.
+ * Context: RCU read section.  Return: the leaf (its pid in *@leaf_pid), or
+ * NULL to leave it.
  */
-const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key)
+const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key,
+					 u64 *leaf_pid)
 {
 	unsigned int restarts = 0;
 	const struct bwt_rec *top;
@@ -226,8 +232,10 @@ restart:
 		 * by it at once (bwt_descend_at() would say BWT_STEP_HERE).
 		 */
 		if (likely(top && bwt_is_base(top) && bwt_holds(top, key))) {
-			if (!top->level)
+			if (!top->level) {
+				*leaf_pid = pid;
 				return top;
+			}
 			ppid = pid;
 			pid = bwt_vals(top)[bwt_base_entry(top, key)];
 			via_right = false;
@@ -238,7 +246,8 @@ restart:
 		case BWT_STEP_RESTART:
 			goto restart;
 		case BWT_STEP_FROZEN:
-			if (!bwt_frozen_still_routed(tree, ppid, pid, key))
+			if (!bwt_frozen_still_routed(tree, ppid, pid,
+						     top->level, key))
 				goto restart;
 			top = top->next;	/* the frozen contents */
 			continue;
@@ -246,8 +255,10 @@ restart:
 			via_right = true;
 			break;
 		case BWT_STEP_HERE:
-			if (!top->level)
+			if (!top->level) {
+				*leaf_pid = pid;
 				return top;
+			}
 			ppid = pid;
 			pid = bwt_route_child(top, key);
 			via_right = false;

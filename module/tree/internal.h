@@ -876,7 +876,8 @@ enum bwt_res bwt_descend(struct bwt_op *op, s64 key, unsigned int level,
 			 struct bwt_pos *pos);
 enum bwt_res bwt_descend_resume(struct bwt_op *op, s64 key, unsigned int level,
 				struct bwt_pos *pos);
-const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key);
+const struct bwt_rec *bwt_descend_reader(struct bwtree *tree, s64 key,
+					 u64 *leaf_pid);
 
 /**
  * enum bwt_step - where one node of a reader's descent sends it
@@ -894,7 +895,8 @@ enum bwt_step {
 	BWT_STEP_FROZEN,
 };
 
-bool bwt_frozen_still_routed(struct bwtree *tree, u64 ppid, u64 pid, s64 key);
+bool bwt_frozen_still_routed(struct bwtree *tree, u64 ppid, u64 pid,
+			     unsigned int level, s64 key);
 
 /**
  * bwt_descend_at() - one node of a reader's descent

@@ -324,10 +324,11 @@ static enum bwt_res bwt_scan_leaves(struct bwt_scan *sc)
 	unsigned int leaves;
 	enum bwt_res ret;
 	bool last;
+	u64 pid;
 
 	for (leaves = 0; leaves < BWT_SCAN_LEAVES; leaves++) {
 		if (!top) {
-			top = bwt_descend_reader(sc->tree, sc->cur);
+			top = bwt_descend_reader(sc->tree, sc->cur, &pid);
 			if (!top)
 				return BWT_RESTART;	/* leave the read section */
 		}

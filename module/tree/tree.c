@@ -416,19 +416,51 @@ int bwtree_delete(struct bwtree *tree, s64 key, u64 *value)
 }
 EXPORT_SYMBOL_GPL(bwtree_delete);
 
+/*
+ * A leaf whose chain a lookup finds this long, the lookup folds: a leaf
+ * that is read and no longer written keeps its last deltas otherwise, and
+ * every lookup of it walks them.
+ */
+#define BWT_READ_FOLD_DEPTH	2
+
+/*
+ * Fold the leaf @pid, whose newest record @top a lookup just searched, as a
+ * writer's consolidation would: allocating only with GFP_NOWAIT, never
+ * sleeping, and giving up on any failure, a lost race or a memory limit
+ * reached (the lookup's answer is already made and does not depend on it).
+ * Not in NMI context, where nothing may be allocated.
+ */
+static void bwt_read_fold(struct bwtree *tree, u64 pid,
+			  const struct bwt_rec *top)
+{
+	struct bwt_op op;
+
+	if (in_nmi() || bwt_read(tree, pid) != top || bwt_over_limit(tree))
+		return;		/* frozen, changed meanwhile, or no room */
+	bwt_op_init(&op, tree, true);
+	bwt_consolidate(&op, pid, (struct bwt_rec *)top);
+	bwt_op_finish(&op);
+}
+
 /**
  * bwtree_lookup() - find a key's value
  * @tree: the tree
  * @key: the key
  * @value: where to put its value
  *
- * Never allocates and never sleeps; takes no lock but the RCU read lock.
- * A descent that keeps meeting structure modifications in flight leaves
- * the read section after BWT_READ_RESTARTS restarts and enters a new one
+ * Never sleeps; takes no lock but the RCU read lock.  A lookup that finds
+ * its leaf's delta chain BWT_READ_FOLD_DEPTH records long folds it into a
+ * new base node, as the BW-tree has any thread do that meets a long chain,
+ * so that read-mostly leaves are searched without a chain walk: it
+ * allocates then with GFP_NOWAIT, and a failure only leaves the chain as
+ * it was (a fold counts in &bwtree_stats.consolidations).  A
+ * descent that keeps meeting structure modifications in flight leaves the
+ * read section after BWT_READ_RESTARTS restarts and enters a new one
  * (counted in &bwtree_stats.reader_yields); it does not reschedule, for the
  * caller may be atomic.
  *
- * Context: any context where rcu_read_lock() may be taken.
+ * Context: any context where rcu_read_lock() may be taken and, but in NMI
+ * context, GFP_NOWAIT allocations made.
  * Return: 0, or -ENOENT if @key is absent.
  */
 int bwtree_lookup(struct bwtree *tree, s64 key, u64 *value)
@@ -436,15 +468,19 @@ int bwtree_lookup(struct bwtree *tree, s64 key, u64 *value)
 	const struct bwt_rec *leaf;
 	struct bwt_found at;
 	bool found = false;
+	u64 pid;
 
 	for (;;) {
 		rcu_read_lock();
-		leaf = bwt_descend_reader(tree, key);
+		leaf = bwt_descend_reader(tree, key, &pid);
 		/* A bare base node: searched here, inline. */
-		if (leaf && bwt_is_base(leaf))
+		if (leaf && bwt_is_base(leaf)) {
 			found = bwt_base_leaf_find(leaf, key, value, &at);
-		else if (leaf)
+		} else if (leaf) {
 			found = bwt_leaf_find(leaf, key, value);
+			if (unlikely(leaf->depth >= BWT_READ_FOLD_DEPTH))
+				bwt_read_fold(tree, pid, leaf);
+		}
 		rcu_read_unlock();
 		if (likely(leaf))
 			break;

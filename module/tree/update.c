@@ -140,10 +140,10 @@ bool bwt_upsert_in_place(struct bwtree *tree, s64 key, u64 val)
 	const struct bwt_rec *leaf;
 	struct bwt_found at;
 	bool done = false;
-	u64 old;
+	u64 old, pid;
 
 	rcu_read_lock();
-	leaf = bwt_descend_reader(tree, key);
+	leaf = bwt_descend_reader(tree, key, &pid);
 	if (leaf && bwt_leaf_find_at(leaf, key, &old, &at) && at.base)
 		done = bwt_update_in_place(at.base, at.slot, val);
 	rcu_read_unlock();
