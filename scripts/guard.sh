@@ -38,7 +38,7 @@ usual() {
 	harness/stress-asan-large)	echo 76 ;;
 	harness/stress-tsan-small)	echo 34 ;;
 	# stress-tsan-large: 109 s alone on 2026-12-02 (calibrate 111%), 230 s
-	# beside a second copy; 72 s was under its guard in one make check.
+	# beside a second copy; with 72 s, its guard (319 s) was hit in one make check.
 	harness/stress-tsan-large)	echo 130 ;;
 	harness/contend-asan)		echo 11 ;;
 	harness/contend-tsan)		echo 19 ;;
