@@ -610,11 +610,13 @@ static void bwt_conc_disjoint(struct kunit *test)
 
 /*
  * Two writers on disjoint contiguous ranges (plus an interleaved one) and
- * two racers on an overlapping range, started: threads 0 to 3 of @nr.
+ * two racers on an overlapping range, @ops operations each, started:
+ * threads 0 to 3 of @nr.
  */
 static struct bwt_threads *bwt_conc_mixed_start(struct kunit *test,
 						struct bwt_conc **cp,
-						unsigned int nr)
+						unsigned int nr,
+						unsigned int ops)
 {
 	const struct bwtree_params p = {
 		.leaf_max = 4, .inner_max = 4, .chain_max = 2,
@@ -626,7 +628,7 @@ static struct bwt_threads *bwt_conc_mixed_start(struct kunit *test,
 
 	c = bwt_conc_setup(test, &p, 2);
 	c->writers = 2;
-	c->ops = 2000;
+	c->ops = ops;
 	c->racers[0] = 2;
 	c->racers[1] = 3;
 	for (i = 0; i < BWT_CONC_KEYS; i++) {
@@ -656,7 +658,7 @@ static void bwt_conc_mixed(struct kunit *test)
 	struct bwt_threads *grp;
 	struct bwt_conc *c;
 
-	grp = bwt_conc_mixed_start(test, &c, 6);
+	grp = bwt_conc_mixed_start(test, &c, 6, 2000);
 	bwt_thread_start(test, grp, 4, bwt_conc_reader, c, "reader");
 	bwt_thread_start(test, grp, 5, bwt_conc_scanner, c, "scanner");
 	bwt_conc_join(test, grp, 4);
@@ -665,9 +667,10 @@ static void bwt_conc_mixed(struct kunit *test)
 
 /*
  * The mixed writers and racers on nodes of 4 (splits, merges and
- * consolidations all the time) beside two threads of batched lookups.  At
- * the end, batched lookups of every key of the universe give exactly the
- * final tree.
+ * consolidations all the time) beside two threads of batched lookups, half
+ * as many operations as bwt_conc_mixed() (the batches slow the writers: 80 s
+ * in the debug guest with as many).  At the end, batched lookups of every
+ * key of the universe give exactly the final tree.
  */
 static void bwt_conc_batch(struct kunit *test)
 {
@@ -683,7 +686,7 @@ static void bwt_conc_batch(struct kunit *test)
 	found = kunit_kcalloc(test, BWT_CONC_KEYS, sizeof(*found), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vals);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, found);
-	grp = bwt_conc_mixed_start(test, &c, 6);
+	grp = bwt_conc_mixed_start(test, &c, 6, 1000);
 	bwt_thread_start(test, grp, 4, bwt_conc_batch_reader, c, "batch");
 	bwt_thread_start(test, grp, 5, bwt_conc_batch_reader, c, "batch");
 	bwt_conc_join(test, grp, 4);

@@ -183,7 +183,7 @@ run_guest() {
 	gtimeout=${BWTREE_GUEST_TIMEOUT:-$(guard "guest/$g")}
 	# The guards of the sections inside the guest: KIND:GUARD:USUAL,...
 	gguards=""
-	for k in selftest fault stress unload; do
+	for k in kunit selftest fault stress unload; do
 		gguards="$gguards${gguards:+,}$k:$(guard "$k/$g"):$(usual "$k/$g")"
 	done
 	say "guest $g: booting $(basename "$kimage"), $plan_cpus CPUs, stages $plan_stages (KUnit: $(guest_kunit "$g")); console build/log/console-$g.log"

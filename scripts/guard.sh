@@ -53,6 +53,9 @@ usual() {
 	guest/demo)			echo 150 ;;	# not measured this time
 	guest/*)			echo 1165 ;;
 	# sections inside the guests (scripts/guest-init), KIND/GUEST
+	# kunit: the longest single KUnit case (insmod waits for each one;
+	# scripts/guest-init makes its guard the hung-task detector's limit)
+	kunit/*)			echo 75 ;;
 	selftest/*)			echo 220 ;;
 	fault/*)			echo 101 ;;
 	stress/*)			echo 18 ;;
